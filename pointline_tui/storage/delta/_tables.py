@@ -1,0 +1,187 @@
+"""Helpers shared by the Delta stores: open, validate, conform and commit frames."""
+
+from __future__ import annotations
+
+import getpass
+import socket
+from collections.abc import Mapping
+from pathlib import Path
+
+import polars as pl
+import pyarrow as pa
+from deltalake import CommitProperties, DeltaTable, write_deltalake
+from deltalake.exceptions import CommitFailedError, DeltaError
+from deltalake.exceptions import SchemaMismatchError as DeltaSchemaMismatch
+from deltalake.exceptions import TableNotFoundError as DeltaTableNotFound
+
+from pointline_tui import __version__
+from pointline_tui.storage.models import (
+    ConflictError,
+    ReadOnlyError,
+    SchemaMismatchError,
+    StorageOperationError,
+    TableNotFoundError,
+)
+from pointline_tui.storage.schemas import TableSpec
+
+
+def audit_metadata() -> dict[str, str]:
+    """Who and where: recorded in the commits of maintenance operations."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry, e.g. in some containers
+        user = "unknown"
+    return {
+        "user": user,
+        "host": socket.gethostname(),
+        "tool": "pointline-tui",
+        "tool_version": __version__,
+    }
+
+
+def commit_properties(
+    metadata: Mapping[str, str] | None = None, *, max_commit_retries: int | None = None
+) -> CommitProperties:
+    """CommitProperties carrying ``metadata`` as the commit's custom metadata."""
+    return CommitProperties(
+        custom_metadata=dict(metadata) if metadata else None,
+        max_commit_retries=max_commit_retries,
+    )
+
+
+def open_table(path: Path, version: int | None = None) -> DeltaTable | None:
+    """Open the Delta table at ``path``; ``None`` when no table exists there yet."""
+    if not DeltaTable.is_deltatable(str(path)):
+        return None
+    try:
+        return DeltaTable(str(path), version=version)
+    except DeltaTableNotFound:
+        return None
+
+
+def require_table(path: Path, table_name: str) -> DeltaTable:
+    """Open the Delta table at ``path`` or raise a typed error naming it."""
+    dt = open_table(path)
+    if dt is None:
+        raise TableNotFoundError(
+            f"table {table_name!r} does not exist yet (no Delta log at {path})"
+        )
+    return dt
+
+
+def ensure_writable(*, read_only: bool, what: str) -> None:
+    """Refuse ``what`` on a store opened read-only."""
+    if read_only:
+        raise ReadOnlyError(f"refused to {what}: the lake is opened read-only")
+
+
+def validate_frame(spec: TableSpec, df: pl.DataFrame) -> None:
+    """Check that ``df`` has exactly the spec's columns and dtypes, and no null in a required one.
+
+    Raises:
+        SchemaMismatchError: naming the first missing, extra, mistyped or null-holding column.
+    """
+    expected = spec.polars_schema
+    for name in expected:
+        if name not in df.columns:
+            raise SchemaMismatchError(f"{spec.name}: missing column {name!r}")
+    for name in df.columns:
+        if name not in expected:
+            raise SchemaMismatchError(f"{spec.name}: unexpected column {name!r}")
+    for name, dtype in df.schema.items():
+        if dtype != expected[name]:
+            raise SchemaMismatchError(
+                f"{spec.name}: column {name!r} has dtype {dtype}, expected {expected[name]}"
+            )
+    for col in spec.columns:
+        if not col.nullable and df.get_column(col.name).null_count():
+            raise SchemaMismatchError(f"{spec.name}: column {col.name!r} must not contain nulls")
+
+
+def conform_read(spec: TableSpec, df: pl.DataFrame) -> pl.DataFrame:
+    """Bring a frame read from a table to the spec: spec order, optional columns filled with nulls.
+
+    Tables written by other pointline writers may order columns differently or lack optional
+    columns; extra columns are kept after the spec's.
+    """
+    exprs = []
+    for col in spec.columns:
+        if col.name in df.columns:
+            exprs.append(pl.col(col.name).cast(col.dtype))
+        elif col.nullable:
+            exprs.append(pl.lit(None, dtype=col.dtype).alias(col.name))
+        else:
+            raise SchemaMismatchError(f"{spec.name}: table lacks required column {col.name!r}")
+    extra = [pl.col(c) for c in df.columns if c not in spec.column_names]
+    return df.select(*exprs, *extra)
+
+
+def read_table(spec: TableSpec, path: Path, version: int | None = None) -> pl.DataFrame:
+    """Read a whole (small) table conformed to its spec; empty frame when it does not exist."""
+    dt = open_table(path, version)
+    if dt is None:
+        return spec.empty_frame()
+    return conform_read(spec, pl.read_delta(dt))
+
+
+def to_table_arrow(spec: TableSpec, df: pl.DataFrame, dt: DeltaTable | None) -> pa.Table:
+    """Arrow data for ``df`` shaped as the existing table's schema (or the spec's for a new one).
+
+    Raises:
+        SchemaMismatchError: when writing would change the table's schema: the table lacks a
+            column that holds data here, or has a required column this frame does not carry.
+    """
+    if dt is None:
+        return df.to_arrow()
+    table_fields = {f.name: f for f in dt.schema().fields}
+    for name in df.columns:
+        if name not in table_fields and df.get_column(name).null_count() != df.height:
+            raise SchemaMismatchError(
+                f"{spec.name}: the table has no column {name!r}; writing it would change "
+                "the table's schema"
+            )
+    exprs = []
+    for name, field in table_fields.items():
+        if name in df.columns:
+            exprs.append(pl.col(name))
+        elif field.nullable:
+            dtype = spec.column(name).dtype if name in spec.column_names else pl.String()
+            exprs.append(pl.lit(None, dtype=dtype).alias(name))
+        else:
+            raise SchemaMismatchError(
+                f"{spec.name}: the table requires column {name!r}, which is not in this frame"
+            )
+    return df.select(exprs).to_arrow()
+
+
+def write_frame(
+    spec: TableSpec,
+    path: Path,
+    df: pl.DataFrame,
+    *,
+    mode: str,
+    dt: DeltaTable | None = None,
+    properties: CommitProperties | None = None,
+) -> None:
+    """Commit ``df`` to the table at ``path`` (creating it with the spec's partitioning)."""
+    target = dt if dt is not None else open_table(path)
+    data = to_table_arrow(spec, df, target)
+    try:
+        write_deltalake(
+            target if target is not None else str(path),
+            data,
+            mode=mode,  # type: ignore[arg-type]
+            partition_by=list(spec.partition_by) or None,
+            commit_properties=properties,
+        )
+    except DeltaError as err:
+        raise translate(err, spec.name) from err
+
+
+def translate(err: Exception, table_name: str) -> Exception:
+    """A storage error for a delta-rs exception (conflicts and schema errors stay typed)."""
+    if isinstance(err, CommitFailedError):
+        return ConflictError(f"{table_name}: another writer committed first: {err}")
+    if isinstance(err, DeltaSchemaMismatch):
+        return SchemaMismatchError(f"{table_name}: {err}")
+    return StorageOperationError(f"{table_name}: {err}")

@@ -1,0 +1,23 @@
+"""Where each table lives under the silver root."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+_TABLE_NAME = re.compile(r"[a-z][a-z0-9_]*")
+
+
+def table_path(silver_root: Path, table_name: str) -> Path:
+    """Return ``silver_root / table_name``.
+
+    Raises:
+        ValueError: ``table_name`` is not a plain table name (``^[a-z][a-z0-9_]*$``), so it
+            could never escape the silver root through separators, ``..`` or an absolute path.
+    """
+    if not isinstance(table_name, str) or not _TABLE_NAME.fullmatch(table_name):
+        raise ValueError(
+            f"invalid table name {table_name!r}: expected lowercase letters, digits and "
+            "underscores, starting with a letter"
+        )
+    return Path(silver_root) / table_name

@@ -1,0 +1,161 @@
+"""Registry of the silver tables: exact columns, dtypes, nullability and partitioning."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import polars as pl
+
+PRICE_SCALE = 1_000_000_000
+QTY_SCALE = 1_000_000_000
+
+EVENT_PARTITION_COLUMNS = ("exchange", "trading_date")
+
+TableKind = Literal["event", "dimension", "control"]
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnSpec:
+    """One column of a silver table."""
+
+    name: str
+    dtype: pl.DataType
+    nullable: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TableSpec:
+    """A silver table's schema and partitioning."""
+
+    name: str
+    kind: TableKind
+    columns: tuple[ColumnSpec, ...]
+    partition_by: tuple[str, ...] = ()
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    @property
+    def polars_schema(self) -> pl.Schema:
+        return pl.Schema({c.name: c.dtype for c in self.columns})
+
+    def column(self, name: str) -> ColumnSpec:
+        """Return the spec of column ``name`` (``KeyError`` if the table has none)."""
+        for col in self.columns:
+            if col.name == name:
+                return col
+        raise KeyError(name)
+
+    def empty_frame(self) -> pl.DataFrame:
+        """An empty frame with exactly this table's schema."""
+        return pl.DataFrame(schema=self.polars_schema)
+
+
+def _cols(spec: str) -> tuple[ColumnSpec, ...]:
+    """Parse ``"name:dtype[?]"`` tokens; ``?`` marks a nullable column."""
+    dtypes: dict[str, pl.DataType] = {
+        "str": pl.String(),
+        "i64": pl.Int64(),
+        "i32": pl.Int32(),
+        "f64": pl.Float64(),
+        "bool": pl.Boolean(),
+        "date": pl.Date(),
+        "list_i64": pl.List(pl.Int64()),
+    }
+    out = []
+    for token in spec.split():
+        name, _, dtype = token.partition(":")
+        nullable = dtype.endswith("?")
+        out.append(ColumnSpec(name, dtypes[dtype.rstrip("?")], nullable))
+    return tuple(out)
+
+
+_COMMON = (
+    "exchange:str trading_date:date symbol:str symbol_id:i64 ts_event_us:i64 "
+    "ts_local_us:i64? file_id:i64 file_seq:i64 "
+)
+
+_EVENT_COLUMNS = {
+    "trades": "trade_id:str? side:str is_buyer_maker:bool? price:i64 qty:i64",
+    "quotes": "bid_price:i64 bid_qty:i64 ask_price:i64 ask_qty:i64 seq_num:i64?",
+    "orderbook_updates": "book_seq:i64? side:str price:i64 qty:i64 is_snapshot:bool",
+    "derivative_ticker": (
+        "mark_price:i64 index_price:i64? last_price:i64? open_interest:i64? "
+        "funding_rate:f64? predicted_funding_rate:f64? funding_ts_us:i64?"
+    ),
+    "liquidations": "liquidation_id:str? side:str price:i64 qty:i64",
+    "options_chain": (
+        "option_type:str strike:i64 expiration_ts_us:i64 open_interest:i64? last_price:i64? "
+        "bid_price:i64? bid_qty:i64? bid_iv:f64? ask_price:i64? ask_qty:i64? ask_iv:f64? "
+        "mark_price:i64? mark_iv:f64? underlying_index:str? underlying_price:i64? "
+        "delta:f64? gamma:f64? vega:f64? theta:f64? rho:f64?"
+    ),
+    "cn_order_events": (
+        "channel_id:i32 channel_seq:i64 channel_biz_seq:i64? symbol_order_seq:i64? "
+        "order_ref:i64 event_kind:str side:str order_type:str? price:i64 qty:i64"
+    ),
+    "cn_tick_events": (
+        "channel_id:i32 channel_seq:i64 channel_biz_seq:i64? symbol_trade_seq:i64? "
+        "bid_order_ref:i64? ask_order_ref:i64? event_kind:str aggressor_side:str? "
+        "price:i64 qty:i64"
+    ),
+    "cn_l2_snapshots": (
+        "snapshot_seq:i64 image_status:str? trading_phase_code:str? "
+        "bid_price_levels:list_i64 bid_qty_levels:list_i64 ask_price_levels:list_i64 "
+        "ask_qty_levels:list_i64 bid_order_count_levels:list_i64? "
+        "ask_order_count_levels:list_i64? pre_close_price:i64? open_price:i64? "
+        "high_price:i64? low_price:i64? last_price:i64? volume:i64? amount:i64? "
+        "num_trades:i64? total_bid_qty:i64? total_ask_qty:i64?"
+    ),
+}
+
+DIM_SYMBOL = TableSpec(
+    name="dim_symbol",
+    kind="dimension",
+    columns=_cols(
+        "symbol_id:i64 exchange:str exchange_symbol:str canonical_symbol:str market_type:str "
+        "base_asset:str quote_asset:str valid_from_ts_us:i64 valid_until_ts_us:i64 "
+        "is_current:bool tick_size:i64? lot_size:i64? contract_size:i64? updated_at_ts_us:i64"
+    ),
+)
+
+INGEST_MANIFEST = TableSpec(
+    name="ingest_manifest",
+    kind="control",
+    # Row counts are null while a file is pending (schemas.md), hence nullable here.
+    columns=_cols(
+        "file_id:i64 vendor:str data_type:str bronze_path:str file_hash:str status:str "
+        "rows_total:i64? rows_written:i64? rows_quarantined:i64? trading_date_min:date? "
+        "trading_date_max:date? created_at_ts_us:i64 processed_at_ts_us:i64? status_reason:str?"
+    ),
+)
+
+VALIDATION_LOG = TableSpec(
+    name="validation_log",
+    kind="control",
+    columns=_cols(
+        "file_id:i64 rule_name:str severity:str logged_at_ts_us:i64 file_seq:i64? "
+        "field_name:str? field_value:str? ts_event_us:i64? symbol:str? symbol_id:i64? message:str?"
+    ),
+)
+
+EVENT_TABLES: dict[str, TableSpec] = {
+    name: TableSpec(
+        name=name,
+        kind="event",
+        columns=_cols(_COMMON + cols),
+        partition_by=EVENT_PARTITION_COLUMNS,
+    )
+    for name, cols in _EVENT_COLUMNS.items()
+}
+
+TABLES: dict[str, TableSpec] = {
+    **EVENT_TABLES,
+    DIM_SYMBOL.name: DIM_SYMBOL,
+    INGEST_MANIFEST.name: INGEST_MANIFEST,
+    VALIDATION_LOG.name: VALIDATION_LOG,
+}
+
+MANIFEST_STATUSES = ("pending", "success", "failed", "quarantined")
