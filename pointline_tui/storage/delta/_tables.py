@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import getpass
+import random
 import socket
+import time
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -163,8 +165,36 @@ def write_frame(
     dt: DeltaTable | None = None,
     properties: CommitProperties | None = None,
 ) -> None:
-    """Commit ``df`` to the table at ``path`` (creating it with the spec's partitioning)."""
+    """Commit ``df`` to the table at ``path`` (creating it with the spec's partitioning).
+
+    A failed append commit wrote nothing, so it is retried on a fresh snapshot: racing first
+    writers can each commit table metadata, which delta-rs's own retries do not get past.
+    """
     target = dt if dt is not None else open_table(path)
+    for attempt in range(_APPEND_ATTEMPTS):
+        try:
+            _write(spec, path, df, mode=mode, target=target, properties=properties)
+            return
+        except CommitFailedError as err:
+            retry = mode == "append" and attempt + 1 < _APPEND_ATTEMPTS
+            if not retry:
+                raise translate(err, spec.name) from err
+            time.sleep(random.uniform(0.01, 0.05))
+            target = open_table(path)
+
+
+_APPEND_ATTEMPTS = 5
+
+
+def _write(
+    spec: TableSpec,
+    path: Path,
+    df: pl.DataFrame,
+    *,
+    mode: str,
+    target: DeltaTable | None,
+    properties: CommitProperties | None,
+) -> None:
     data = to_table_arrow(spec, df, target)
     try:
         write_deltalake(
@@ -174,6 +204,8 @@ def write_frame(
             partition_by=list(spec.partition_by) or None,
             commit_properties=properties,
         )
+    except CommitFailedError:
+        raise
     except DeltaError as err:
         raise translate(err, spec.name) from err
 
@@ -185,3 +217,70 @@ def translate(err: Exception, table_name: str) -> Exception:
     if isinstance(err, DeltaSchemaMismatch):
         return SchemaMismatchError(f"{table_name}: {err}")
     return StorageOperationError(f"{table_name}: {err}")
+
+
+def now_us() -> int:
+    """The current UTC time in microseconds since the epoch (the lake's timestamp unit)."""
+    return time.time_ns() // 1_000
+
+
+def create_frame(
+    spec: TableSpec,
+    path: Path,
+    df: pl.DataFrame,
+    *,
+    metadata: Mapping[str, str] | None = None,
+) -> None:
+    """Create the table at ``path`` holding ``df``; of several racing creators exactly one wins.
+
+    ``mode="error"`` alone does not ensure that: with commit retries, delta-rs lets a creator
+    that lost the race to version 0 commit again on top of the winner. Without retries the
+    loser's commit fails instead.
+
+    Raises:
+        ConflictError: the table exists already (another writer created it first).
+    """
+    try:
+        write_deltalake(
+            str(path),
+            to_table_arrow(spec, df, None),
+            mode="error",
+            partition_by=list(spec.partition_by) or None,
+            commit_properties=commit_properties(metadata, max_commit_retries=0),
+        )
+    except DeltaError as err:
+        # delta-rs reports a lost race either as a failed commit or as "table already exists".
+        if isinstance(err, CommitFailedError) or open_table(path) is not None:
+            raise ConflictError(f"{spec.name}: another writer created the table first") from err
+        raise translate(err, spec.name) from err
+
+
+def commit_on_snapshot(
+    spec: TableSpec,
+    dt: DeltaTable,
+    df: pl.DataFrame,
+    *,
+    mode: str,
+    metadata: Mapping[str, str] | None = None,
+) -> None:
+    """Commit ``df`` (append or overwrite) on exactly the version ``dt`` holds, or not at all.
+
+    Without commit retries delta-rs must commit as version ``dt.version() + 1`` and fails if
+    another writer took it: the basis of the stores' optimistic concurrency. Unlike
+    ``write_frame``, a failed commit is never retried on a newer snapshot.
+
+    Raises:
+        ConflictError: another writer committed after the version ``dt`` holds.
+        SchemaMismatchError: the table cannot hold ``df`` without changing its schema.
+    """
+    data = to_table_arrow(spec, df, dt)
+    try:
+        write_deltalake(
+            dt,
+            data,
+            mode=mode,  # type: ignore[arg-type]
+            partition_by=list(spec.partition_by) or None,
+            commit_properties=commit_properties(metadata, max_commit_retries=0),
+        )
+    except DeltaError as err:
+        raise translate(err, spec.name) from err
