@@ -156,58 +156,31 @@ def to_table_arrow(spec: TableSpec, df: pl.DataFrame, dt: DeltaTable | None) -> 
     return df.select(exprs).to_arrow()
 
 
-def write_frame(
-    spec: TableSpec,
-    path: Path,
-    df: pl.DataFrame,
-    *,
-    mode: str,
-    dt: DeltaTable | None = None,
-    properties: CommitProperties | None = None,
-) -> None:
-    """Commit ``df`` to the table at ``path`` (creating it with the spec's partitioning).
+def append_frame(spec: TableSpec, path: Path, df: pl.DataFrame) -> None:
+    """Append ``df`` to the table at ``path`` (creating it with the spec's partitioning).
 
     A failed append commit wrote nothing, so it is retried on a fresh snapshot: racing first
     writers can each commit table metadata, which delta-rs's own retries do not get past.
     """
-    target = dt if dt is not None else open_table(path)
     for attempt in range(_APPEND_ATTEMPTS):
+        target = open_table(path)
         try:
-            _write(spec, path, df, mode=mode, target=target, properties=properties)
+            write_deltalake(
+                target if target is not None else str(path),
+                to_table_arrow(spec, df, target),
+                mode="append",
+                partition_by=list(spec.partition_by) or None,
+            )
             return
         except CommitFailedError as err:
-            retry = mode == "append" and attempt + 1 < _APPEND_ATTEMPTS
-            if not retry:
+            if attempt + 1 == _APPEND_ATTEMPTS:
                 raise translate(err, spec.name) from err
             time.sleep(random.uniform(0.01, 0.05))
-            target = open_table(path)
+        except DeltaError as err:
+            raise translate(err, spec.name) from err
 
 
 _APPEND_ATTEMPTS = 5
-
-
-def _write(
-    spec: TableSpec,
-    path: Path,
-    df: pl.DataFrame,
-    *,
-    mode: str,
-    target: DeltaTable | None,
-    properties: CommitProperties | None,
-) -> None:
-    data = to_table_arrow(spec, df, target)
-    try:
-        write_deltalake(
-            target if target is not None else str(path),
-            data,
-            mode=mode,  # type: ignore[arg-type]
-            partition_by=list(spec.partition_by) or None,
-            commit_properties=properties,
-        )
-    except CommitFailedError:
-        raise
-    except DeltaError as err:
-        raise translate(err, spec.name) from err
 
 
 def translate(err: Exception, table_name: str) -> Exception:

@@ -15,13 +15,13 @@ from deltalake import DeltaTable
 from deltalake.exceptions import DeltaError
 
 from pointline_tui.storage.delta._tables import (
+    append_frame,
     audit_metadata,
     commit_properties,
     ensure_writable,
     require_table,
     translate,
     validate_frame,
-    write_frame,
 )
 from pointline_tui.storage.delta.layout import table_path
 from pointline_tui.storage.models import (
@@ -80,7 +80,7 @@ class DeltaEventStore:
         if df.is_empty():
             return
         # delta-rs retries append commits on conflict, so concurrent writers all land.
-        write_frame(spec, table_path(self.silver_root, table_name), df, mode="append")
+        append_frame(spec, table_path(self.silver_root, table_name), df)
 
     # -- PartitionOptimizer -------------------------------------------------------------------
 
