@@ -333,3 +333,26 @@ def test_conflict_error_is_a_storage_error() -> None:
     from pointline_tui.storage.models import StorageError
 
     assert issubclass(ConflictError, StorageError)
+
+
+def test_append_to_a_table_written_by_another_writer(tmp_path: Path) -> None:
+    """Other writers may order columns differently and leave out optional ones."""
+    theirs = trades("okx", D1, 4).drop("ts_local_us")
+    theirs = theirs.select(list(reversed(theirs.columns)))
+    write_deltalake(
+        str(tmp_path / "trades"), theirs.to_arrow(), partition_by=["exchange", "trading_date"]
+    )
+    store = DeltaEventStore(tmp_path)
+
+    store.append(
+        "trades", trades("okx", D1, 3, start=4).with_columns(ts_local_us=pl.lit(None, pl.Int64))
+    )
+    table = DeltaTable(str(tmp_path / "trades"))
+    assert [f.name for f in table.schema().fields] == theirs.columns
+    assert read_trades(tmp_path).height == 7
+
+    with pytest.raises(SchemaMismatchError, match="'ts_local_us'"):
+        store.append(
+            "trades", trades("okx", D1, 5, start=7).with_columns(ts_local_us=pl.lit(1, pl.Int64))
+        )
+    assert DeltaTable(str(tmp_path / "trades")).version() == 1
