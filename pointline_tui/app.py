@@ -1,0 +1,90 @@
+"""The Textual application: screens, bindings and the command palette; no lake logic here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.app import App
+from textual.binding import Binding
+
+from pointline_tui import __version__
+from pointline_tui.commands import LakeCommands
+from pointline_tui.lake.reader import LakeReader
+from pointline_tui.screens.lake import LakeScreen
+from pointline_tui.storage.contracts import PartitionOptimizer, TableVacuum
+
+
+class PointlineApp(App[None]):
+    """pointline-tui: browse a silver lake and keep its partitions healthy."""
+
+    TITLE = "pointline-tui"
+    CSS_PATH = "app.tcss"
+    COMMANDS = App.COMMANDS | {LakeCommands}
+    BINDINGS = [
+        Binding("m", "show_manifest", "Manifest"),
+        Binding("q", "show_quarantine", "Quarantine"),
+        Binding("question_mark", "show_help", "Help", key_display="?"),
+        Binding("ctrl+q", "quit", "Quit"),
+    ]
+
+    def __init__(
+        self,
+        reader: LakeReader,
+        optimizer: PartitionOptimizer,
+        vacuum: TableVacuum,
+        *,
+        read_only: bool = False,
+    ) -> None:
+        super().__init__()
+        self.reader = reader
+        self.optimizer = optimizer
+        self.vacuum = vacuum
+        self.read_only = read_only
+        self.sub_title = str(reader.silver_root) + ("  [read-only]" if read_only else "")
+
+    def on_mount(self) -> None:
+        self.push_screen(LakeScreen())
+
+    def action_show_lake(self) -> None:
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+
+    def show_table(self, table: str) -> None:
+        """Back to the lake screen with ``table`` selected."""
+        self.action_show_lake()
+        if isinstance(self.screen, LakeScreen):
+            self.screen.select_table(table)
+
+    def show_history(self, table: str) -> None:
+        from pointline_tui.screens.history import HistoryScreen
+
+        self.push_screen(HistoryScreen(table))
+
+    def action_show_manifest(self) -> None:
+        from pointline_tui.screens.manifest import ManifestScreen
+
+        if not isinstance(self.screen, ManifestScreen):
+            self.push_screen(ManifestScreen())
+
+    def action_show_quarantine(self) -> None:
+        from pointline_tui.screens.quarantine import QuarantineScreen
+
+        if not isinstance(self.screen, QuarantineScreen):
+            self.push_screen(QuarantineScreen())
+
+    def action_show_help(self) -> None:
+        from pointline_tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+
+def build_app(silver_root: Path, *, read_only: bool = False) -> PointlineApp:
+    """The app over the lake at ``silver_root``: the one factory the CLI and tests use."""
+    from pointline_tui.storage.delta import DeltaEventStore
+
+    events = DeltaEventStore(silver_root, read_only=read_only)
+    return PointlineApp(LakeReader(silver_root), events, events, read_only=read_only)
+
+
+__all__ = ["PointlineApp", "build_app", "__version__"]

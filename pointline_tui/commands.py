@@ -1,0 +1,49 @@
+"""Command palette entries: every screen, and every table of the lake."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from functools import partial
+from typing import TYPE_CHECKING
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+if TYPE_CHECKING:
+    from pointline_tui.app import PointlineApp
+
+
+class LakeCommands(Provider):
+    """``view: manifest``, ``table: trades``, ``table: trades history`` and so on."""
+
+    async def startup(self) -> None:
+        app: PointlineApp = self.app  # type: ignore[assignment]
+        # Listing the lake touches the disk: keep it off the event loop.
+        catalog = await asyncio.to_thread(app.reader.catalog)
+        self._tables = [entry.name for entry in catalog]
+
+    def _commands(self) -> list[tuple[str, Callable[[], object], str]]:
+        app: PointlineApp = self.app  # type: ignore[assignment]
+        commands: list[tuple[str, Callable[[], object], str]] = [
+            ("view: lake", app.action_show_lake, "The lake tree and table details"),
+            ("view: manifest", app.action_show_manifest, "Ingest manifest by status"),
+            ("view: quarantine", app.action_show_quarantine, "Quarantined rows by rule"),
+            ("view: help", app.action_show_help, "Keys and screens"),
+        ]
+        for table in getattr(self, "_tables", []):
+            commands.append((f"table: {table}", partial(app.show_table, table), "Select it"))
+            commands.append(
+                (f"table: {table} history", partial(app.show_history, table), "Delta commits")
+            )
+        return commands
+
+    async def discover(self) -> Hits:
+        for name, callback, help_text in self._commands():
+            yield DiscoveryHit(name, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, callback, help_text in self._commands():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), callback, help=help_text)

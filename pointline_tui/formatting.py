@@ -1,0 +1,45 @@
+"""Pure value-to-text helpers for the console and the CLI (no Textual here)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+_UNITS = ("B", "KiB", "MiB", "GiB", "TiB", "PiB")
+
+
+def human_bytes(n: int | float | None) -> str:
+    """``1536`` -> ``"1.5 KiB"``; ``None`` -> ``"-"``."""
+    if n is None:
+        return "-"
+    value = float(n)
+    for unit in _UNITS:
+        if abs(value) < 1024 or unit == _UNITS[-1]:
+            return f"{int(value)} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    raise AssertionError("unreachable")
+
+
+def count(n: int | None) -> str:
+    """``1234567`` -> ``"1,234,567"``; ``None`` -> ``"-"``."""
+    return "-" if n is None else f"{n:,}"
+
+
+def utc_time(value: datetime | None) -> str:
+    """A UTC timestamp to the second, ``"-"`` when unknown."""
+    if value is None:
+        return "-"
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def utc_from_us(us: int | None) -> str:
+    """Microseconds since the epoch as a UTC timestamp."""
+    if us is None:
+        return "-"
+    return utc_time(datetime.fromtimestamp(us / 1_000_000, tz=UTC))
+
+
+def iso_date(value: date | None) -> str:
+    """A date as ``YYYY-MM-DD``, ``"-"`` when missing."""
+    return "-" if value is None else value.isoformat()

@@ -1,0 +1,27 @@
+"""One place that turns a failed worker into a message the operator can read."""
+
+from __future__ import annotations
+
+from textual.dom import DOMNode
+from textual.worker import Worker, WorkerState
+
+from pointline_tui.storage.models import StorageError
+
+
+def report_worker_error(node: DOMNode, event: Worker.StateChanged) -> None:
+    """Notify the failure of a worker; the app keeps running.
+
+    Messages are shown literally: delta-rs errors carry ANSI escapes and square brackets,
+    which Textual markup would misread.
+    """
+    if event.state != WorkerState.ERROR:
+        return
+    error = event.worker.error
+    title = "Storage error" if isinstance(error, StorageError | OSError) else "Unexpected error"
+    node.app.notify(
+        f"{event.worker.description or event.worker.name}: {error}",
+        title=title,
+        severity="error",
+        markup=False,
+        timeout=8,
+    )

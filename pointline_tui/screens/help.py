@@ -1,0 +1,77 @@
+"""Every key of the console, by screen."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
+    (
+        "Everywhere",
+        (
+            ("?", "this help"),
+            ("m", "manifest: ingested files by status"),
+            ("q", "quarantine: rows rejected during ingestion"),
+            ("ctrl+p", "command palette: screens and tables"),
+            ("escape", "back"),
+            ("ctrl+q", "quit"),
+        ),
+    ),
+    (
+        "Lake",
+        (
+            ("up/down, enter", "move in the tree, expand a table or exchange"),
+            ("tab", "switch between tree and detail"),
+            ("h", "history of the selected table"),
+            ("r", "refresh (reads only new commits)"),
+            ("enter (partition row)", "show the partition's files"),
+        ),
+    ),
+    (
+        "Lists",
+        (
+            ("s / S", "sort by the next column / reverse"),
+            ("[ / ]", "previous / next page"),
+            ("enter", "open the row"),
+        ),
+    ),
+    (
+        "Manifest and quarantine",
+        (
+            ("/", "filter"),
+            ("f", "cycle the status (manifest) or rule (quarantine) filter"),
+            ("enter", "manifest entry: its quarantined rows; quarantine row: its manifest entry"),
+            ("e", "export the filtered quarantine rows"),
+        ),
+    ),
+)
+
+
+class HelpScreen(ModalScreen[None]):
+    """The keys of every screen."""
+
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Close"),
+        Binding("question_mark", "app.pop_screen", "Close", show=False),
+    ]
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > VerticalScroll {
+        width: 78; max-width: 100%; height: auto; max-height: 100%;
+        border: round $primary; background: $surface; padding: 0 1;
+    }
+    """
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            for title, keys in KEYS:
+                table = Table(title=title, title_justify="left", show_header=False, box=None)
+                table.add_column(style="bold", no_wrap=True, min_width=22)
+                table.add_column()
+                for key, what in keys:
+                    table.add_row(key, what)
+                yield Static(table)

@@ -1,0 +1,315 @@
+"""Main screen: the lake tree on the left, the selected node's detail on the right."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static, Tree
+
+from pointline_tui.formatting import count, human_bytes, iso_date, utc_time
+from pointline_tui.lake.catalog import TableEntry
+from pointline_tui.screens.errors import report_worker_error
+from pointline_tui.widgets.frame_table import Column, FrameTable
+from pointline_tui.widgets.lake_tree import LakeNode, LakeTree
+
+if TYPE_CHECKING:
+    from pointline_tui.app import PointlineApp
+
+PARTITION_COLUMNS = [
+    Column("exchange", "exchange"),
+    Column("trading_date", "date", iso_date),
+    Column("files", "files", count, numeric=True),
+    Column("small_files", "small", count, numeric=True),
+    Column("bytes", "bytes", human_bytes, numeric=True),
+    Column("avg_file_bytes", "avg file", human_bytes, numeric=True),
+    Column("rows", "rows", count, numeric=True),
+    Column("max_file_bytes", "max file", human_bytes, numeric=True),
+]
+FILE_COLUMNS = [
+    Column("path", "file", lambda p: short_file_name(str(p))),
+    Column("size_bytes", "size", human_bytes, numeric=True),
+    Column("rows", "rows", count, numeric=True),
+    Column("modified_at", "modified (UTC)", utc_time),
+]
+TABLE_COLUMNS = [
+    Column("name", "table"),
+    Column("group", "group"),
+    Column("state", "state"),
+    Column("reason", "detail"),
+]
+
+
+def short_file_name(path: str) -> str:
+    """``…/part-00000-b394ebce-ecbb-….snappy.parquet`` -> ``part-00000-b394ebce….parquet``."""
+    name = path.rsplit("/", 1)[-1]
+    if len(name) <= 32:
+        return name
+    return f"{name[:19]}…{name[name.rfind('.') :]}" if "." in name else name[:31] + "…"
+
+
+@dataclass(frozen=True, slots=True)
+class Detail:
+    """What the detail pane shows for one node: a text block and an optional frame."""
+
+    node: LakeNode
+    title: str
+    body: Text
+    frame: pl.DataFrame | None = None
+    columns: tuple[Column, ...] = ()
+
+
+class LakeScreen(Screen[None]):
+    """Browse the lake: tables, partitions and their files."""
+
+    CSS_PATH = "lake.tcss"
+    BINDINGS = [
+        Binding("h", "history", "History"),
+        Binding("r", "refresh", "Refresh"),
+        Binding("tab", "focus_next", "Switch pane", show=False),
+    ]
+
+    selected: reactive[LakeNode | None] = reactive(None)
+
+    class CatalogLoaded(Message):
+        def __init__(self, entries: tuple[TableEntry, ...]) -> None:
+            super().__init__()
+            self.entries = entries
+
+    class PartitionsLoaded(Message):
+        def __init__(self, table: str, stats: pl.DataFrame) -> None:
+            super().__init__()
+            self.table = table
+            self.stats = stats
+
+    class DetailLoaded(Message):
+        def __init__(self, detail: Detail) -> None:
+            super().__init__()
+            self.detail = detail
+
+    @property
+    def lake_app(self) -> PointlineApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal():
+            yield LakeTree(id="lake-tree")
+            with Vertical(id="detail"):
+                yield Static(id="detail-title", markup=False)
+                yield Static(id="detail-body", markup=False)
+                yield FrameTable(PARTITION_COLUMNS, id="detail-table")
+                yield Static(id="detail-status", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#detail-table").display = False
+        self.query_one(LakeTree).focus()
+        self._load_catalog()
+
+    # -- loading (thread workers post messages; they never touch widgets) ---------------------
+
+    @work(thread=True, exclusive=True, group="catalog", exit_on_error=False)
+    def _load_catalog(self) -> None:
+        self.post_message(self.CatalogLoaded(self.lake_app.reader.catalog()))
+
+    @work(thread=True, group="partitions", exit_on_error=False)
+    def _load_partitions(self, table: str) -> None:
+        self.post_message(self.PartitionsLoaded(table, self.lake_app.reader.partition_stats(table)))
+
+    @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
+    def _load_detail(self, node: LakeNode) -> None:
+        self.post_message(self.DetailLoaded(build_detail(self.lake_app, node)))
+
+    def on_worker_state_changed(self, event: Any) -> None:
+        report_worker_error(self, event)
+
+    # -- reacting ----------------------------------------------------------------------------
+
+    def on_lake_screen_catalog_loaded(self, message: CatalogLoaded) -> None:
+        tree = self.query_one(LakeTree)
+        tree.show_catalog(message.entries)
+        if self.selected is None:
+            self.selected = LakeNode("lake")
+        else:
+            self._load_detail(self.selected)
+
+    def on_lake_screen_partitions_loaded(self, message: PartitionsLoaded) -> None:
+        self.query_one(LakeTree).show_partitions(message.table, message.stats)
+
+    def on_lake_screen_detail_loaded(self, message: DetailLoaded) -> None:
+        detail = message.detail
+        if detail.node != self.selected:
+            return  # the cursor moved on while this loaded
+        self.query_one("#detail").loading = False
+        self.query_one("#detail-title", Static).update(Text(detail.title, style="bold"))
+        self.query_one("#detail-body", Static).update(detail.body)
+        table = self.query_one(FrameTable)
+        table.display = detail.frame is not None
+        if detail.frame is not None:
+            if [c.name for c in table.frame_columns] != [c.name for c in detail.columns]:
+                table.frame_columns = list(detail.columns)
+                table.sortable = tuple(c.name for c in detail.columns)
+                table.sort_column = None
+                table.clear(columns=True)
+                table.on_mount()
+            table.show(detail.frame)
+        self._update_status()
+
+    @on(Tree.NodeHighlighted)
+    def _node_highlighted(self, event: Tree.NodeHighlighted[LakeNode]) -> None:
+        if event.node.data is not None:
+            self.selected = event.node.data
+
+    @on(Tree.NodeExpanded)
+    def _node_expanded(self, event: Tree.NodeExpanded[LakeNode]) -> None:
+        data = event.node.data
+        tree = self.query_one(LakeTree)
+        if data is not None and data.kind == "table" and data.table:
+            if not tree.has_partitions(data.table):
+                event.node.set_label(Text.assemble(event.node.label, (" …", "dim")))
+                self._load_partitions(data.table)
+
+    def watch_selected(self, node: LakeNode | None) -> None:
+        if node is None:
+            return
+        self.query_one("#detail").loading = True
+        self._load_detail(node)
+
+    @on(FrameTable.RowChosen)
+    def _row_chosen(self, event: FrameTable.RowChosen) -> None:
+        row, node = event.row, self.selected
+        if node is None or "trading_date" not in row or row.get("exchange") is None:
+            return
+        self.selected = LakeNode(
+            "partition",
+            table=node.table,
+            exchange=row["exchange"],
+            trading_date=row["trading_date"],
+        )
+
+    def on_data_table_row_highlighted(self) -> None:
+        self._update_status()
+
+    def _update_status(self) -> None:
+        table = self.query_one(FrameTable)
+        status = table.page_label if table.display else ""
+        if table.display and table.pages > 1:
+            status += "  ([ ] page)"
+        self.query_one("#detail-status", Static).update(status)
+
+    # -- actions -----------------------------------------------------------------------------
+
+    def select_table(self, table: str) -> None:
+        """Move the tree cursor to ``table`` (its detail follows)."""
+        self.query_one(LakeTree).select_table(table)
+
+    def action_refresh(self) -> None:
+        self.lake_app.reader.refresh()
+        self.query_one(LakeTree)._stats.clear()
+        self._load_catalog()
+        self.notify("Reloaded the lake (new commits only)", timeout=2)
+
+    def action_history(self) -> None:
+        node = self.selected
+        if node is None or node.table is None:
+            self.notify("Select a table to see its history", severity="warning")
+            return
+        self.lake_app.show_history(node.table)
+
+
+def build_detail(app: PointlineApp, node: LakeNode) -> Detail:
+    """Compute the detail of ``node`` (runs in a worker thread)."""
+    reader = app.reader
+    if node.kind in ("lake", "group"):
+        overview = reader.lake_overview()
+        entries = reader.catalog()
+        frame = pl.DataFrame(
+            {
+                "name": [e.name for e in entries],
+                "group": [e.group for e in entries],
+                "state": [e.state for e in entries],
+                "reason": [e.reason for e in entries],
+            },
+            schema={"name": pl.String, "group": pl.String, "state": pl.String, "reason": pl.String},
+        )
+        return Detail(
+            node, f"Lake {reader.silver_root}", overview_text(overview), frame, tuple(TABLE_COLUMNS)
+        )
+    assert node.table is not None
+    entry = node.entry
+    if entry is not None and entry.state != "delta":
+        body = Text(f"{entry.state.replace('_', ' ')}: {entry.reason or ''}")
+        return Detail(node, node.table, body)
+    if node.kind == "partition":
+        assert node.exchange is not None and node.trading_date is not None
+        files = reader.partition_files(node.table, node.exchange, node.trading_date)
+        body = Text(
+            f"{count(files.height)} active files · "
+            f"{human_bytes(int(files.get_column('size_bytes').sum() or 0))}"
+        )
+        title = f"{node.table} / {node.exchange} / {node.trading_date.isoformat()}"
+        return Detail(node, title, body, files, tuple(FILE_COLUMNS))
+    summary = reader.summary(node.table)
+    stats = reader.partition_stats(node.table)
+    if node.kind == "exchange":
+        stats = stats.filter(exchange=node.exchange)
+        return Detail(
+            node,
+            f"{node.table} / {node.exchange}",
+            Text(f"{count(stats.height)} partitions"),
+            stats,
+            tuple(PARTITION_COLUMNS),
+        )
+    return Detail(node, node.table, summary_text(summary), stats, tuple(PARTITION_COLUMNS))
+
+
+def overview_text(overview: Any) -> Text:
+    text = Text()
+    for label, value in overview_rows(overview):
+        text.append(f"{label:<18}", style="dim")
+        text.append(f"{value}\n")
+    return text
+
+
+def overview_rows(overview: Any) -> list[tuple[str, str]]:
+    rows = [
+        ("tables", f"{count(overview.delta_tables)} Delta of {count(overview.tables)} folders"),
+        ("files / bytes", f"{count(overview.files)} / {human_bytes(overview.bytes)}"),
+        ("rows", count(overview.rows)),
+        ("partitions", f"{count(overview.partitions)} ({count(overview.hot_partitions)} hot)"),
+    ]
+    broken = overview.not_delta_tables + overview.damaged_tables
+    if broken:
+        rows.append(("unreadable folders", count(broken)))
+    if overview.manifest_status:
+        rows.append(
+            ("manifest", " · ".join(f"{s} {count(n)}" for s, n in overview.manifest_status))
+        )
+    return rows
+
+
+def summary_text(summary: Any) -> Text:
+    text = Text()
+    rows = [
+        ("version", str(summary.version)),
+        ("last commit", f"{utc_time(summary.last_commit_at)}  {summary.last_operation or ''}"),
+        ("partitioned by", ", ".join(summary.partition_columns) or "-"),
+        ("files / bytes", f"{count(summary.files)} / {human_bytes(summary.bytes)}"),
+        ("rows", count(summary.rows)),
+        ("partitions", f"{count(summary.partitions)} ({count(summary.hot_partitions)} hot)"),
+        ("columns", ", ".join(name for name, _ in summary.schema)),
+    ]
+    for label, value in rows:
+        text.append(f"{label:<15}", style="dim")
+        text.append(f"{value}\n")
+    return text

@@ -1,0 +1,147 @@
+"""The lake tree: groups, tables, exchanges and trading dates; children load on expand."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+import polars as pl
+from rich.text import Text
+from textual.widgets import Tree
+from textual.widgets.tree import TreeNode
+
+from pointline_tui.formatting import count
+from pointline_tui.lake.catalog import TableEntry
+
+NodeKind = Literal["lake", "group", "table", "exchange", "partition"]
+
+GROUP_LABELS = {
+    "events": "Events",
+    "dimensions": "Dimensions",
+    "control": "Control",
+    "other": "Other folders",
+}
+HOT_MARK = "▲hot"
+
+
+@dataclass(frozen=True, slots=True)
+class LakeNode:
+    """What a tree node stands for."""
+
+    kind: NodeKind
+    table: str | None = None
+    exchange: str | None = None
+    trading_date: date | None = None
+    entry: TableEntry | None = None
+
+
+class LakeTree(Tree[LakeNode]):
+    """Tables grouped as Events / Dimensions / Control; event tables expand to partitions.
+
+    A table's exchanges are added when its partition statistics arrive (the screen loads them
+    in a worker on expand); an exchange's dates are added when it is expanded.
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's name
+        super().__init__("lake", LakeNode("lake"), id=id)
+        self.show_root = True
+        self.guide_depth = 2
+        self._stats: dict[str, pl.DataFrame] = {}
+
+    def show_catalog(self, entries: tuple[TableEntry, ...]) -> None:
+        """Rebuild the tree's groups and tables, keeping which tables were expanded."""
+        expanded = {
+            n.data.table for n in self._table_nodes() if n.is_expanded and n.data is not None
+        }
+        self.root.remove_children()
+        self._stats.clear()
+        groups: dict[str, TreeNode[LakeNode]] = {}
+        for entry in entries:
+            group = groups.get(entry.group)
+            if group is None:
+                group = self.root.add(GROUP_LABELS[entry.group], LakeNode("group"), expand=True)
+                groups[entry.group] = group
+            expandable = entry.state == "delta" and entry.group == "events"
+            group.add(
+                _table_label(entry),
+                LakeNode("table", table=entry.name, entry=entry),
+                allow_expand=expandable,
+                expand=False,
+            )
+        self.root.expand()
+        for node in self._table_nodes():
+            if node.data is not None and node.data.table in expanded:
+                node.expand()
+
+    def show_partitions(self, table: str, stats: pl.DataFrame) -> None:
+        """Add the exchanges of ``table`` (each with its partition and hot counts)."""
+        self._stats[table] = stats
+        node = self._table_node(table)
+        if node is None:
+            return
+        if node.data is not None and node.data.entry is not None:
+            node.set_label(_table_label(node.data.entry))  # drop the loading mark
+        node.remove_children()
+        if stats.is_empty() or stats.get_column("exchange").null_count() == stats.height:
+            node.allow_expand = False
+            return
+        per_exchange = (
+            stats.group_by("exchange")
+            .agg(partitions=pl.len(), hot=pl.col("hot").sum())
+            .sort("exchange")
+        )
+        for exchange, partitions, hot in per_exchange.iter_rows():
+            label = Text(exchange)
+            label.append(f"  {count(partitions)}d", style="dim")
+            if hot:
+                label.append(f" {HOT_MARK}×{hot}", style="bold yellow")
+            node.add(label, LakeNode("exchange", table=table, exchange=exchange))
+
+    def has_partitions(self, table: str) -> bool:
+        return table in self._stats
+
+    def on_tree_node_expanded(self, event: Tree.NodeExpanded[LakeNode]) -> None:
+        data = event.node.data
+        if data is None or data.kind != "exchange" or event.node.children:
+            return
+        assert data.table is not None
+        stats = self._stats.get(data.table)
+        if stats is None:
+            return
+        days = stats.filter(exchange=data.exchange).sort("trading_date")
+        for day, hot, files in days.select("trading_date", "hot", "files").iter_rows():
+            label = Text(day.isoformat())
+            label.append(f"  {count(files)}f", style="dim")
+            if hot:
+                label.append(f" {HOT_MARK}", style="bold yellow")
+            event.node.add_leaf(
+                label,
+                LakeNode("partition", table=data.table, exchange=data.exchange, trading_date=day),
+            )
+
+    def select_table(self, table: str) -> None:
+        """Move the cursor to ``table``'s node."""
+        node = self._table_node(table)
+        if node is not None:
+            self.move_cursor(node)
+            self.scroll_to_node(node)
+
+    def _table_nodes(self) -> list[TreeNode[LakeNode]]:
+        return [t for g in self.root.children for t in g.children]
+
+    def _table_node(self, table: str) -> TreeNode[LakeNode] | None:
+        for node in self._table_nodes():
+            if node.data is not None and node.data.table == table:
+                return node
+        return None
+
+
+def _table_label(entry: TableEntry) -> Text:
+    label = Text(entry.name)
+    if entry.state == "empty":
+        label.append("  (empty folder)", style="dim")
+    elif entry.state in ("not_delta", "damaged"):
+        reason = "not a Delta table" if entry.state == "not_delta" else "damaged log"
+        label.append(f"  ✗ {reason}", style="bold red")
+    return label
