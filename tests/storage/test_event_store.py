@@ -356,3 +356,29 @@ def test_append_to_a_table_written_by_another_writer(tmp_path: Path) -> None:
             "trades", trades("okx", D1, 5, start=7).with_columns(ts_local_us=pl.lit(1, pl.Int64))
         )
     assert DeltaTable(str(tmp_path / "trades")).version() == 1
+
+
+def test_vacuum_of_marked_partitions_is_recorded_with_its_audit(lake: Path) -> None:
+    store = DeltaEventStore(lake, audit={"user": "ops", "host": "lake-1", "tool": "pointline-tui"})
+    store.compact_partitions("trades")
+    report = store.vacuum_table(
+        "trades", retention_hours=0, enforce_retention=False, partitions=[("okx", D1)]
+    )
+    [last] = DeltaTable(str(lake / "trades")).history(1)
+    assert (last["pointline_operation"], last["user"], last["host"]) == (
+        "VACUUM PARTITIONS",
+        "ops",
+        "lake-1",
+    )
+    assert last["files_removed"] == str(report.files_removed) == "4"
+    assert last["bytes_freed"] == str(report.bytes_freed)
+    assert last["partitions"] == "okx/2024-05-01"
+    assert read_trades(lake).height == 600
+
+
+def test_table_wide_vacuum_records_who_and_where(lake: Path) -> None:
+    store = DeltaEventStore(lake, audit={"user": "ops", "host": "lake-1", "tool": "pointline-tui"})
+    store.compact_partitions("trades")
+    store.vacuum_table("trades", retention_hours=0, enforce_retention=False)
+    ops = [(h["operation"], h.get("user")) for h in DeltaTable(str(lake / "trades")).history(2)]
+    assert ops == [("VACUUM END", "ops"), ("VACUUM START", "ops")]

@@ -242,6 +242,8 @@ class DeltaEventStore:
             removed = list(candidates)
         elif partitions is not None:
             removed = _delete_unreferenced(dt, path, candidates)
+            if removed:
+                self._record_partition_vacuum(dt, removed, sum(sizes[r] for r in removed))
         else:
             try:
                 deleted = dt.vacuum(
@@ -261,6 +263,28 @@ class DeltaEventStore:
             dry_run=dry_run,
             retention_hours=retention_hours,
             removed_files=tuple(sorted(removed)),
+        )
+
+    def _record_partition_vacuum(self, dt: DeltaTable, removed: list[str], freed: int) -> None:
+        """Record a partition-scoped vacuum in the log: an empty commit carrying the audit.
+
+        delta-rs's vacuum commits VACUUM START/END for a table-wide run; deleting only some of
+        its candidates happens outside it, so this commit is what history shows of it.
+        """
+        partitions = sorted({f"{p[0]}/{p[1]}" for r in removed if (p := _partition_of(r))})
+        metadata = self.audit | {
+            "pointline_operation": "VACUUM PARTITIONS",
+            "files_removed": str(len(removed)),
+            "bytes_freed": str(freed),
+            "partitions": ", ".join(partitions),
+        }
+        dt.update_incremental()
+        dt.create_write_transaction(
+            [],
+            mode="append",
+            schema=dt.schema(),
+            partition_by=dt.metadata().partition_columns,
+            commit_properties=commit_properties(metadata),
         )
 
 
