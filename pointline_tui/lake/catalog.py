@@ -1,0 +1,187 @@
+"""The tables of a silver lake: every sub-folder of the root, with its group and state."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from deltalake import DeltaTable
+
+from pointline_tui.lake.errors import DamagedTableError, LakeRootError, delta_error_text
+from pointline_tui.storage.models import TableNotFoundError, UnknownTableError
+from pointline_tui.storage.schemas import TABLES
+
+TableGroup = Literal["events", "dimensions", "control", "other"]
+TableState = Literal["delta", "empty", "not_delta", "damaged"]
+
+GROUP_ORDER: tuple[TableGroup, ...] = ("events", "dimensions", "control", "other")
+_GROUP_OF_KIND: dict[str, TableGroup] = {
+    "event": "events",
+    "dimension": "dimensions",
+    "control": "control",
+}
+DELTA_LOG = "_delta_log"
+_COUNT_CAP = 10_000
+"""Stop counting a stray folder's files here: it is not a table, so not worth a long walk."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TableEntry:
+    """One sub-folder of the silver root."""
+
+    name: str
+    group: TableGroup
+    state: TableState
+    reason: str | None
+    """Why the folder is not a usable Delta table (``None`` for ``delta`` and ``empty``)."""
+    path: Path
+
+
+TableOpener = Callable[[str, Path], object]
+"""Opens (and may cache) the table ``name`` at ``path``; raises ``DamagedTableError``."""
+
+
+def group_of(name: str) -> TableGroup:
+    """The group of a table name in the schema registry (``"other"`` for unknown names)."""
+    spec = TABLES.get(name)
+    return _GROUP_OF_KIND[spec.kind] if spec is not None else "other"
+
+
+def check_root(root: Path) -> None:
+    """Make sure the silver root is a readable folder.
+
+    Raises:
+        LakeRootError: the root is missing, not a folder or unreadable.
+    """
+    if not root.exists():
+        raise LakeRootError(f"silver root {root} does not exist")
+    if not root.is_dir():
+        raise LakeRootError(f"silver root {root} is not a folder")
+    if not os.access(root, os.R_OK | os.X_OK):
+        raise LakeRootError(f"silver root {root} cannot be read (permission denied)")
+
+
+def table_dir(root: Path, name: str) -> Path:
+    """The folder of table ``name``: a direct, visible sub-folder name of the root.
+
+    Unlike ``storage.delta.layout.table_path`` any folder name the catalog lists is accepted,
+    so that tables written by other tools can be inspected too.
+
+    Raises:
+        UnknownTableError: ``name`` is not a plain folder name (separators, ``..``, hidden).
+    """
+    if (
+        not isinstance(name, str)
+        or not name
+        or name[0] in "._"
+        or "/" in name
+        or "\\" in name
+        or "\x00" in name
+    ):
+        raise UnknownTableError(f"invalid table name {name!r}")
+    return root / name
+
+
+def open_delta(name: str, path: Path) -> DeltaTable:
+    """Open the Delta table ``name`` at ``path``.
+
+    Raises:
+        TableNotFoundError: the folder does not exist or has no ``_delta_log``.
+        DamagedTableError: the log exists but delta-rs fails to load it.
+    """
+    if not (path / DELTA_LOG).exists():
+        raise TableNotFoundError(f"table {name!r} is not a Delta table (no {DELTA_LOG} in {path})")
+    try:
+        return DeltaTable(str(path))
+    except Exception as err:  # delta-rs raises several unrelated types for a bad log
+        raise DamagedTableError(name, delta_error_text(err)) from err
+
+
+class LakeCatalog:
+    """Lists the tables of a silver lake.
+
+    Args:
+        silver_root: folder holding one table per sub-folder.
+        opener: opens a Delta table to check that its log loads; the reader passes its cache
+            here so each table is opened once. Defaults to opening (and dropping) it.
+    """
+
+    def __init__(self, silver_root: Path, *, opener: TableOpener | None = None) -> None:
+        self.silver_root = Path(silver_root)
+        self._opener: TableOpener = opener or open_delta
+
+    def tables(self) -> tuple[TableEntry, ...]:
+        """Every visible sub-folder of the root, sorted by group then name.
+
+        Folders starting with ``.`` or ``_`` are skipped. A folder that cannot be opened
+        becomes an entry with its state and reason; it never hides the others.
+
+        Returns:
+            The entries, events first, then dimensions, control tables and other folders.
+
+        Raises:
+            LakeRootError: the root is missing, not a folder or unreadable.
+        """
+        root = self.silver_root
+        check_root(root)
+        try:
+            names = [
+                entry.name
+                for entry in os.scandir(root)
+                if entry.name[0] not in "._" and entry.is_dir()
+            ]
+        except OSError as err:
+            raise LakeRootError(f"silver root {root} cannot be read: {err.strerror}") from err
+        entries = [self._entry(name, root / name) for name in names]
+        return tuple(sorted(entries, key=lambda e: (GROUP_ORDER.index(e.group), e.name)))
+
+    def _entry(self, name: str, path: Path) -> TableEntry:
+        state, reason = self._classify(name, path)
+        return TableEntry(name=name, group=group_of(name), state=state, reason=reason, path=path)
+
+    def _classify(self, name: str, path: Path) -> tuple[TableState, str | None]:
+        if (path / DELTA_LOG).exists():
+            try:
+                self._opener(name, path)
+            except DamagedTableError as err:
+                return "damaged", err.reason
+            except TableNotFoundError as err:  # the log vanished in between
+                return "not_delta", str(err)
+            return "delta", None
+        try:
+            parquet, other = _count_files(path)
+        except OSError as err:
+            return "not_delta", f"no {DELTA_LOG}; folder cannot be read: {err.strerror}"
+        if parquet == 0 and other == 0:
+            return "empty", None
+        return "not_delta", f"no {DELTA_LOG}; {_describe(parquet, other)}"
+
+
+def _count_files(path: Path) -> tuple[int, int]:
+    """Parquet and other files below ``path`` (hidden ones skipped), each capped."""
+    parquet = other = 0
+    stack = [path]
+    while stack and parquet + other < _COUNT_CAP:
+        with os.scandir(stack.pop()) as entries:
+            for entry in entries:
+                if entry.name.startswith("."):
+                    continue
+                if entry.is_dir():
+                    stack.append(Path(entry.path))
+                elif entry.name.endswith(".parquet"):
+                    parquet += 1
+                else:
+                    other += 1
+    return parquet, other
+
+
+def _describe(parquet: int, other: int) -> str:
+    def count(n: int, what: str) -> str:
+        more = "+" if parquet + other >= _COUNT_CAP else ""
+        return f"{n}{more} {what} file{'' if n == 1 else 's'}"
+
+    text = count(parquet, "parquet")
+    return text if not other else f"{text}, {count(other, 'other')}"

@@ -1,0 +1,35 @@
+"""Errors of the read model: a bad lake root and a Delta log that does not load."""
+
+from __future__ import annotations
+
+import re
+
+from pointline_tui.storage.models import StorageError
+
+_BACKTRACE = re.compile(r"\n\s+0: .*", re.DOTALL)
+
+
+class LakeRootError(StorageError, OSError):
+    """The silver root is missing, not a folder or unreadable."""
+
+    def __str__(self) -> str:  # OSError would prefix an errno when given two args
+        return str(self.args[0]) if self.args else ""
+
+
+class DamagedTableError(StorageError):
+    """A table whose Delta log exists but fails to load.
+
+    Attributes:
+        table_name: the table's folder name.
+        reason: delta-rs's error text.
+    """
+
+    def __init__(self, table_name: str, reason: str) -> None:
+        super().__init__(f"table {table_name!r} has a damaged Delta log: {reason}")
+        self.table_name = table_name
+        self.reason = reason
+
+
+def delta_error_text(err: BaseException) -> str:
+    """delta-rs's message for ``err``, without the Rust backtrace ``RUST_BACKTRACE`` appends."""
+    return _BACKTRACE.sub("", str(err)).strip()

@@ -1,0 +1,166 @@
+"""Per-partition statistics of a Delta table, from its add actions only (never from folders)."""
+
+from __future__ import annotations
+
+from datetime import date
+from urllib.parse import unquote
+
+import polars as pl
+from deltalake import DeltaTable
+
+from pointline_tui.storage.schemas import EVENT_PARTITION_COLUMNS
+
+SMALL_FILE_BYTES = 32 * 2**20
+"""Files below this size count as small."""
+HOT_MIN_SMALL_FILES = 8
+"""A partition with at least this many small files is hot (worth compacting)."""
+
+UTC_US = pl.Datetime("us", "UTC")
+
+FILES_SCHEMA = pl.Schema(
+    {
+        "path": pl.String(),
+        "size_bytes": pl.Int64(),
+        "rows": pl.Int64(),
+        "modified_at": UTC_US,
+        "exchange": pl.String(),
+        "trading_date": pl.Date(),
+    }
+)
+"""The active files of a version; exchange and trading_date are null when not partitioned."""
+
+STATS_SCHEMA = pl.Schema(
+    {
+        "exchange": pl.String(),
+        "trading_date": pl.Date(),
+        "files": pl.Int64(),
+        "bytes": pl.Int64(),
+        "rows": pl.Int64(),
+        "min_file_bytes": pl.Int64(),
+        "avg_file_bytes": pl.Float64(),
+        "max_file_bytes": pl.Int64(),
+        "small_files": pl.Int64(),
+        "hot": pl.Boolean(),
+        "last_modified": UTC_US,
+    }
+)
+
+PARTITION_FILES_SCHEMA = pl.Schema(
+    {"path": pl.String(), "size_bytes": pl.Int64(), "rows": pl.Int64(), "modified_at": UTC_US}
+)
+
+
+def files_frame(dt: DeltaTable) -> pl.DataFrame:
+    """The active files of the version ``dt`` holds, read from its add actions.
+
+    Paths are relative to the table root, as on disk (the log's percent-encoding undone).
+
+    Only tables partitioned by both exchange and trading_date get partition values; any other
+    partitioning is treated as one partition.
+
+    Returns:
+        A frame with ``FILES_SCHEMA``; ``rows`` is null for a file without log statistics.
+    """
+    actions = pl.DataFrame(dt.get_add_actions(flatten=True))
+    if actions.is_empty():
+        return pl.DataFrame(schema=FILES_SCHEMA)
+    partitioned = set(EVENT_PARTITION_COLUMNS) <= set(dt.metadata().partition_columns)
+
+    def column(name: str, dtype: pl.DataType) -> pl.Expr:
+        present = name in actions.columns and (partitioned or not name.startswith("partition."))
+        return pl.col(name).cast(dtype, strict=False) if present else pl.lit(None, dtype=dtype)
+
+    return actions.select(
+        _on_disk(actions.get_column("path")),
+        pl.col("size_bytes").cast(pl.Int64),
+        column("num_records", pl.Int64()).alias("rows"),
+        # modification_time is in milliseconds since the epoch.
+        pl.from_epoch(pl.col("modification_time").cast(pl.Int64), time_unit="ms")
+        .cast(pl.Datetime("us"))
+        .dt.replace_time_zone("UTC")
+        .alias("modified_at"),
+        column("partition.exchange", pl.String()).alias("exchange"),
+        column("partition.trading_date", pl.Date()).alias("trading_date"),
+    )
+
+
+def _on_disk(paths: pl.Series) -> pl.Series:
+    """Paths relative to the table root as on disk: the log stores them percent-encoded."""
+    if not paths.str.contains("%", literal=True).any():
+        return paths.cast(pl.String)  # the common case: nothing to decode
+    decoded = [p if "://" in p else unquote(p) for p in paths.to_list()]
+    return pl.Series("path", decoded, dtype=pl.String)
+
+
+def check_thresholds(*, small_file_bytes: int, hot_min_small_files: int) -> None:
+    """Refuse thresholds that make no sense.
+
+    Raises:
+        ValueError: a negative size or a minimum count below one.
+    """
+    if small_file_bytes < 0:
+        raise ValueError(f"small_file_bytes must not be negative, got {small_file_bytes}")
+    if hot_min_small_files < 1:
+        raise ValueError(f"hot_min_small_files must be at least 1, got {hot_min_small_files}")
+
+
+def partition_stats(
+    files: pl.DataFrame,
+    *,
+    small_file_bytes: int = SMALL_FILE_BYTES,
+    hot_min_small_files: int = HOT_MIN_SMALL_FILES,
+) -> pl.DataFrame:
+    """One row per (exchange, trading_date) of a ``files_frame``.
+
+    Args:
+        files: the active files (``FILES_SCHEMA``).
+        small_file_bytes: files strictly below this size are small.
+        hot_min_small_files: a partition with at least this many small files is hot.
+
+    Returns:
+        A frame with ``STATS_SCHEMA`` sorted by exchange and trading_date: an unpartitioned
+        table with files gives one row with null exchange and trading_date, a table without
+        files none. ``rows`` is null when a file of the partition lacks statistics.
+
+    Raises:
+        ValueError: invalid thresholds.
+    """
+    check_thresholds(small_file_bytes=small_file_bytes, hot_min_small_files=hot_min_small_files)
+    size = pl.col("size_bytes")
+    stats = (
+        files.group_by("exchange", "trading_date")
+        .agg(
+            pl.len().alias("files"),
+            size.sum().alias("bytes"),
+            # A partial sum would look exact: report no figure instead.
+            pl.when(pl.col("rows").null_count() == 0).then(pl.col("rows").sum()).alias("rows"),
+            size.min().alias("min_file_bytes"),
+            size.mean().alias("avg_file_bytes"),
+            size.max().alias("max_file_bytes"),
+            (size < small_file_bytes).sum().alias("small_files"),
+            pl.col("modified_at").max().alias("last_modified"),
+        )
+        .with_columns(hot=pl.col("small_files") >= hot_min_small_files)
+    )
+    return (
+        stats.select(STATS_SCHEMA.names())
+        .cast(dict(STATS_SCHEMA))
+        .sort(  # type: ignore[arg-type]
+            "exchange", "trading_date"
+        )
+    )
+
+
+def partition_files(
+    files: pl.DataFrame, exchange: str | None, trading_date: date | None
+) -> pl.DataFrame:
+    """The active files of one partition (``None``, ``None``: an unpartitioned table's files).
+
+    Returns:
+        A frame with ``PARTITION_FILES_SCHEMA`` sorted by path; empty for an unknown partition.
+    """
+    selected = files.filter(
+        pl.col("exchange").eq_missing(pl.lit(exchange, dtype=pl.String)),
+        pl.col("trading_date").eq_missing(pl.lit(trading_date, dtype=pl.Date)),
+    )
+    return selected.select(PARTITION_FILES_SCHEMA.names()).sort("path")

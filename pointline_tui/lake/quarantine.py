@@ -1,0 +1,346 @@
+"""Lazy queries over ``validation_log``: a page of a multi-million-row log costs about a page."""
+
+from __future__ import annotations
+
+import functools
+import operator
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NamedTuple, TypeVar, cast
+from urllib.parse import unquote
+
+import polars as pl
+from deltalake import DeltaTable
+
+from pointline_tui.lake.manifest import SOURCE_COLUMNS
+from pointline_tui.lake.paging import Page, check_window
+from pointline_tui.storage.models import SchemaMismatchError, StorageOperationError
+from pointline_tui.storage.schemas import VALIDATION_LOG
+
+SOURCE_PREFIX = "quarantined:"
+"""Real lakes record a quarantined row's table in ``message`` as ``quarantined:<table>``."""
+ADDED_SCHEMA = pl.Schema(
+    {"source_table": pl.String(), **dict.fromkeys(SOURCE_COLUMNS, pl.String())}
+)
+PAGE_SCHEMA = pl.Schema({**VALIDATION_LOG.polars_schema, **ADDED_SCHEMA})
+"""Columns of a page (and an export): the log's, source_table, then the manifest's."""
+EXPORT_SUFFIXES = (".csv", ".parquet")
+_SCAN_CASTS = pl.ScanCastOptions(integer_cast="upcast", float_cast="upcast")
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LogSnapshot:
+    """The validation log's data files at one Delta version."""
+
+    path: Path
+    version: int | None
+    """``None``: the lake has no validation log."""
+    files: tuple[str, ...] = ()
+    """Absolute paths, in the order the table lists them."""
+    rows: tuple[int | None, ...] = ()
+    """Each file's row count from the log's statistics (``None`` when missing)."""
+    schema: pl.Schema | None = None
+    plain: bool = True
+    """The files can be scanned as plain parquet: unpartitioned and no reader features
+    (deletion vectors, column mapping); otherwise pages go through ``pl.scan_delta``."""
+
+
+def log_snapshot(dt: DeltaTable | None, path: Path, files: pl.DataFrame | None) -> LogSnapshot:
+    """Capture the files of ``dt``'s version so later queries need not touch ``dt``.
+
+    Args:
+        dt: the validation log (``None`` when the lake has none).
+        path: the table's folder.
+        files: ``partitions.files_frame(dt)``.
+    """
+    if dt is None or files is None:
+        return LogSnapshot(path=path, version=None)
+    protocol = dt.protocol()
+    return LogSnapshot(
+        path=path,
+        version=dt.version(),
+        files=tuple(_absolute(path, rel) for rel in files.get_column("path").to_list()),
+        rows=tuple(files.get_column("rows").to_list()),
+        schema=pl.Schema(dt.schema()),  # type: ignore[arg-type]
+        plain=protocol.min_reader_version < 2 and not dt.metadata().partition_columns,
+    )
+
+
+def _absolute(root: Path, relative: str) -> str:
+    if "://" in relative:  # an absolute URI (e.g. a shallow clone)
+        return unquote(relative.removeprefix("file://"))
+    return str(root / relative)
+
+
+class _Filters(NamedTuple):
+    rule: str | None = None
+    file_id: int | None = None
+    symbol: str | None = None
+    source_table: str | None = None
+    severity: str | None = None
+
+    def predicate(self) -> pl.Expr | None:
+        # The raw message is compared (not the parsed table) so parquet statistics prune files.
+        message = None if self.source_table is None else SOURCE_PREFIX + self.source_table
+        wanted = {
+            "rule_name": self.rule,
+            "file_id": self.file_id,
+            "symbol": self.symbol,
+            "severity": self.severity,
+            "message": message,
+        }
+        terms = [pl.col(column) == value for column, value in wanted.items() if value is not None]
+        return functools.reduce(operator.and_, terms) if terms else None
+
+
+def source_table() -> pl.Expr:
+    """The table named in ``message`` (null when it is not ``quarantined:<table>``)."""
+    message = pl.col("message")
+    return (
+        pl.when(message.str.starts_with(SOURCE_PREFIX))
+        .then(message.str.slice(len(SOURCE_PREFIX)))
+        .alias("source_table")
+    )
+
+
+class QuarantineView:
+    """Counts, pages and exports of one validation log snapshot, read lazily.
+
+    Rows come in the order of the log's files, so pages stay stable for a snapshot; counts
+    are computed once per snapshot and filter.
+
+    Args:
+        snapshot: the log's files (``log_snapshot``).
+        sources: file_id, vendor, data_type, bronze_path from the manifest, joined to rows.
+    """
+
+    def __init__(self, snapshot: LogSnapshot, sources: pl.DataFrame | None = None) -> None:
+        self._snapshot = snapshot
+        empty = pl.DataFrame(schema={"file_id": pl.Int64(), **dict(ADDED_SCHEMA)})
+        self._sources = (sources if sources is not None else empty).select(
+            "file_id", *SOURCE_COLUMNS
+        )
+        # Counts and totals per filter: the snapshot never changes, so neither do they.
+        self._memo: dict[object, object] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def version(self) -> int | None:
+        """The log's Delta version, ``None`` when the lake has no validation log."""
+        return self._snapshot.version
+
+    def counts_by_rule(self) -> pl.DataFrame:
+        """Rows per rule_name (columns rule_name, count), most frequent first."""
+        return self._memoized("by_rule", lambda: self._counts(pl.col("rule_name")))
+
+    def counts_by_table(self) -> pl.DataFrame:
+        """Rows per source table (columns source_table, count), most frequent first.
+
+        Rows whose message names no table are counted under a null source_table.
+        """
+        return self._memoized("by_table", lambda: self._counts(source_table()))
+
+    def total(
+        self,
+        *,
+        rule: str | None = None,
+        file_id: int | None = None,
+        symbol: str | None = None,
+        source_table: str | None = None,
+        severity: str | None = None,
+    ) -> int:
+        """Rows matching the filters (the same as ``page``'s)."""
+        return self._total(_Filters(rule, file_id, symbol, source_table, severity))
+
+    def page(
+        self,
+        *,
+        rule: str | None = None,
+        file_id: int | None = None,
+        symbol: str | None = None,
+        source_table: str | None = None,
+        severity: str | None = None,
+        offset: int = 0,
+        limit: int = 100,
+    ) -> Page:
+        """One page of log rows with their source table and bronze file.
+
+        Args:
+            rule: only this rule_name.
+            file_id: only rows of this bronze file.
+            symbol: only this symbol.
+            source_table: only rows quarantined from this table.
+            severity: only this severity.
+            offset: matching rows to skip.
+            limit: rows in the page at most.
+
+        Returns:
+            A page with ``PAGE_SCHEMA`` columns (plus any extra columns of the log).
+
+        Raises:
+            ValueError: a negative offset or a limit below one.
+        """
+        check_window(offset, limit)
+        filters = _Filters(rule, file_id, symbol, source_table, severity)
+        total = self._total(filters)
+        predicate = filters.predicate()
+        known = None not in self._snapshot.rows
+        if predicate is None and known and self._snapshot.plain:
+            lf = self._window(offset, limit)
+        else:
+            lf = self._scan()
+            if predicate is not None:
+                lf = lf.filter(predicate)
+            lf = lf.slice(offset, limit)
+        rows = _collect(self._decorate(lf))
+        return Page(rows=rows, total=total, offset=offset, limit=limit)
+
+    def export(
+        self,
+        path: Path | str,
+        *,
+        rule: str | None = None,
+        file_id: int | None = None,
+        symbol: str | None = None,
+        source_table: str | None = None,
+        severity: str | None = None,
+    ) -> int:
+        """Write every matching row (as ``page`` shows them) to CSV or Parquet, streaming.
+
+        Args:
+            path: the output file; its suffix (``.csv`` or ``.parquet``) picks the format.
+            rule: only this rule_name.
+            file_id: only rows of this bronze file.
+            symbol: only this symbol.
+            source_table: only rows quarantined from this table.
+            severity: only this severity.
+
+        Returns:
+            The number of rows written.
+
+        Raises:
+            ValueError: an unsupported suffix.
+            StorageOperationError: the file could not be written.
+        """
+        target = Path(path)
+        suffix = target.suffix.lower()
+        if suffix not in EXPORT_SUFFIXES:
+            raise ValueError(f"cannot export to {target.name!r}: use a .csv or .parquet file")
+        filters = _Filters(rule, file_id, symbol, source_table, severity)
+        lf = self._scan()
+        if (predicate := filters.predicate()) is not None:
+            lf = lf.filter(predicate)
+        lf = self._decorate(lf)
+        try:
+            if suffix == ".csv":
+                lf.sink_csv(target)
+            else:
+                lf.sink_parquet(target)
+        except (OSError, pl.exceptions.PolarsError) as err:
+            raise StorageOperationError(f"could not export to {target}: {err}") from err
+        return self._total(filters)
+
+    # -- internals ----------------------------------------------------------------------------
+
+    def _memoized(self, key: object, compute: Callable[[], T]) -> T:
+        with self._lock:
+            if key in self._memo:
+                return cast(T, self._memo[key])
+        value = compute()  # outside the lock: other queries need not wait for this one
+        with self._lock:
+            self._memo[key] = value
+        return value
+
+    def _total(self, filters: _Filters) -> int:
+        predicate = filters.predicate()
+        rows = self._snapshot.rows
+        if predicate is None and None not in rows and self._snapshot.plain:
+            return sum(rows)  # type: ignore[arg-type]
+
+        def count() -> int:
+            lf = self._scan() if predicate is None else self._scan().filter(predicate)
+            return int(_collect(lf.select(pl.len())).item())
+
+        return self._memoized(("total", filters), count)
+
+    def _counts(self, key: pl.Expr) -> pl.DataFrame:
+        counted = _collect(self._scan().group_by(key).agg(pl.len().cast(pl.Int64).alias("count")))
+        return counted.sort(
+            ["count", counted.columns[0]], descending=[True, False], nulls_last=True
+        )
+
+    def _scan(self, files: Sequence[str] | None = None) -> pl.LazyFrame:
+        """The conformed rows of ``files`` (default: every file of the snapshot)."""
+        snap = self._snapshot
+        paths = list(snap.files if files is None else files)
+        if snap.version is None or not paths:
+            return VALIDATION_LOG.empty_frame().lazy()
+        if snap.plain:
+            lf = pl.scan_parquet(
+                paths,
+                schema=snap.schema,
+                glob=False,  # file names are literal, never patterns
+                hive_partitioning=False,
+                missing_columns="insert",  # files older than a column
+                extra_columns="ignore",
+                cast_options=_SCAN_CASTS,
+            )
+        else:
+            lf = pl.scan_delta(str(snap.path), version=snap.version)
+        return _conform(lf)
+
+    def _window(self, offset: int, limit: int) -> pl.LazyFrame:
+        """Rows offset..offset+limit read from only the files that hold them."""
+        chosen: list[str] = []
+        skip = start = 0
+        for path, n in zip(self._snapshot.files, self._snapshot.rows, strict=True):
+            end = start + (n or 0)
+            if end > offset and start < offset + limit:
+                if not chosen:
+                    skip = offset - start
+                chosen.append(path)
+            start = end
+            if start >= offset + limit:
+                break
+        if not chosen:
+            return VALIDATION_LOG.empty_frame().lazy()
+        return self._scan(chosen).slice(skip, limit)
+
+    def _decorate(self, lf: pl.LazyFrame) -> pl.LazyFrame:
+        """Add source_table and the manifest's vendor, data_type and bronze_path."""
+        return lf.with_columns(source_table()).join(
+            self._sources.lazy(), on="file_id", how="left", maintain_order="left"
+        )
+
+
+def _collect(lf: pl.LazyFrame) -> pl.DataFrame:
+    """Run ``lf`` on the streaming engine, whose memory stays bounded.
+
+    Raises:
+        StorageOperationError: a data file is gone or cannot be read.
+    """
+    try:
+        return lf.collect(engine="streaming")
+    except (OSError, pl.exceptions.PolarsError) as err:
+        raise StorageOperationError(f"{VALIDATION_LOG.name}: cannot read rows: {err}") from err
+
+
+def _conform(lf: pl.LazyFrame) -> pl.LazyFrame:
+    """The log's columns in spec order and dtypes; optional ones a writer left out are null."""
+    names = lf.collect_schema().names()
+    exprs = []
+    for col in VALIDATION_LOG.columns:
+        if col.name in names:
+            exprs.append(pl.col(col.name).cast(col.dtype))
+        elif col.nullable:
+            exprs.append(pl.lit(None, dtype=col.dtype).alias(col.name))
+        else:
+            raise SchemaMismatchError(
+                f"{VALIDATION_LOG.name}: table lacks required column {col.name!r}"
+            )
+    # Extra columns stay, unless they would collide with the ones a page adds.
+    spec = set(VALIDATION_LOG.column_names) | set(ADDED_SCHEMA.names())
+    return lf.select(*exprs, *(pl.col(n) for n in names if n not in spec))

@@ -1,0 +1,201 @@
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from pointline_tui.lake import LakeReader
+from pointline_tui.lake.quarantine import PAGE_SCHEMA
+from pointline_tui.storage.delta.quarantine_store import DeltaQuarantineStore
+from pointline_tui.storage.models import StorageOperationError
+from tests.frames import trades
+from tests.lake.conftest import manifest_rows, quarantine_rows
+
+
+@pytest.fixture
+def lake(silver: Path) -> tuple[Path, dict[str, int], pl.DataFrame]:
+    ids = manifest_rows(silver)
+    return silver, ids, quarantine_rows(silver, ids)
+
+
+def _key(frame: pl.DataFrame) -> list[tuple]:
+    return sorted(frame.select("file_id", "rule_name", "source_table", "symbol", "file_seq").rows())
+
+
+def test_counts(lake: tuple[Path, dict[str, int], pl.DataFrame]) -> None:
+    silver, _, logged = lake
+    view = LakeReader(silver).quarantine()
+    by_rule = view.counts_by_rule()
+    assert by_rule.schema == pl.Schema({"rule_name": pl.String, "count": pl.Int64})
+    assert by_rule.rows() == [("negative_price", 55), ("crossed_book", 12), ("stale_symbol", 7)]
+    assert view.counts_by_table().rows() == [("trades", 49), ("quotes", 25)]
+    assert view.total() == logged.height == 74
+
+
+def test_pages_cover_the_log_once(lake: tuple[Path, dict[str, int], pl.DataFrame]) -> None:
+    silver, _, logged = lake
+    view = LakeReader(silver).quarantine()
+    pages = [view.page(offset=offset, limit=9) for offset in range(0, 80, 9)]
+    assert all(p.total == 74 for p in pages)
+    assert [p.rows.height for p in pages] == [9] * 8 + [2]
+    assert view.page(offset=74).rows.is_empty()
+    rows = pl.concat([p.rows for p in pages])
+    assert rows.columns == list(PAGE_SCHEMA.names())
+    assert rows.schema == PAGE_SCHEMA
+    assert _key(rows) == _key(logged)
+    # The same order as reading the whole table and slicing it.
+    whole = pl.read_delta(str(silver / "validation_log"))
+    assert rows.select(whole.columns).equals(whole)
+
+
+def test_page_reads_only_the_files_it_needs(
+    lake: tuple[Path, dict[str, int], pl.DataFrame],
+) -> None:
+    silver, _, _ = lake
+    view = LakeReader(silver).quarantine()
+    last = view._snapshot.files[-1]  # the stale_symbol batch
+    Path(last).unlink()
+    page = view.page(offset=0, limit=40)
+    assert page.total == 74  # from the log's statistics, no scan
+    assert page.rows.height == 40
+    with pytest.raises(StorageOperationError, match="cannot read rows"):
+        view.page(rule="stale_symbol")
+
+
+def test_filters(lake: tuple[Path, dict[str, int], pl.DataFrame]) -> None:
+    silver, ids, logged = lake
+    view = LakeReader(silver).quarantine()
+    first = next(iter(ids.values()))
+    cases = [
+        ({"rule": "negative_price"}, pl.col("rule_name") == "negative_price"),
+        ({"file_id": first}, pl.col("file_id") == first),
+        ({"symbol": "BTCUSDT"}, pl.col("symbol") == "BTCUSDT"),
+        ({"source_table": "quotes"}, pl.col("source_table") == "quotes"),
+        (
+            {"rule": "negative_price", "source_table": "trades", "symbol": "ETHUSDT"},
+            (pl.col("rule_name") == "negative_price")
+            & (pl.col("source_table") == "trades")
+            & (pl.col("symbol") == "ETHUSDT"),
+        ),
+    ]
+    for filters, expected in cases:
+        want = logged.filter(expected)
+        page = view.page(**filters, limit=1000)
+        assert page.total == want.height, filters
+        assert _key(page.rows) == _key(want), filters
+        assert view.total(**filters) == want.height
+    assert view.page(severity="error").total == 74
+    assert view.page(severity="warning").total == 0
+    assert view.page(source_table="nope").rows.is_empty()
+    # Filtered pages keep the log's order.
+    everything = view.page(limit=1000).rows
+    for filters, expected in cases:
+        assert view.page(**filters, limit=1000).rows.equals(everything.filter(expected))
+    narrow = view.page(rule="negative_price", offset=50, limit=10)
+    assert (narrow.total, narrow.rows.height) == (55, 5)
+
+
+def test_rows_are_joined_to_the_manifest(lake: tuple[Path, dict[str, int], pl.DataFrame]) -> None:
+    silver, ids, _ = lake
+    view = LakeReader(silver).quarantine()
+    path = next(iter(ids))
+    row = view.page(file_id=ids[path], limit=1).rows.row(0, named=True)
+    assert (row["vendor"], row["data_type"], row["bronze_path"]) == ("tardis", "trades", path)
+    assert row["message"] == "quarantined:trades"
+    orphan = view.page(file_id=999, limit=1).rows.row(0, named=True)
+    assert (orphan["vendor"], orphan["bronze_path"], orphan["source_table"]) == (
+        None,
+        None,
+        "trades",
+    )
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_export(
+    lake: tuple[Path, dict[str, int], pl.DataFrame], tmp_path: Path, suffix: str
+) -> None:
+    silver, _, logged = lake
+    view = LakeReader(silver).quarantine()
+    out = tmp_path / f"rows{suffix}"
+    assert view.export(out, rule="negative_price") == 55
+    read = pl.read_csv(out, schema=PAGE_SCHEMA) if suffix == ".csv" else pl.read_parquet(out)
+    assert read.schema == PAGE_SCHEMA
+    assert read.equals(view.page(rule="negative_price", limit=1000).rows)
+    assert view.export(tmp_path / f"all{suffix}") == logged.height
+
+
+def test_export_errors(lake: tuple[Path, dict[str, int], pl.DataFrame], tmp_path: Path) -> None:
+    view = LakeReader(lake[0]).quarantine()
+    with pytest.raises(ValueError, match="csv or .parquet"):
+        view.export(tmp_path / "rows.json")
+    with pytest.raises(StorageOperationError, match="could not export"):
+        view.export(tmp_path / "missing-dir" / "rows.csv")
+
+
+def test_missing_log_is_empty(silver: Path, tmp_path: Path) -> None:
+    view = LakeReader(silver).quarantine()
+    assert view.version is None
+    page = view.page(rule="x")
+    assert (page.total, page.rows.schema) == (0, PAGE_SCHEMA)
+    assert view.page().rows.schema == PAGE_SCHEMA
+    assert view.counts_by_rule().columns == ["rule_name", "count"]
+    assert view.counts_by_table().columns == ["source_table", "count"]
+    assert view.export(tmp_path / "none.csv") == 0
+    assert pl.read_csv(tmp_path / "none.csv").columns == list(PAGE_SCHEMA.names())
+
+
+def test_files_without_statistics_are_counted_by_scanning(
+    lake: tuple[Path, dict[str, int], pl.DataFrame],
+) -> None:
+    silver, _, logged = lake
+    # Another writer that records no statistics in its add actions.
+    for commit in (silver / "validation_log" / "_delta_log").glob("*.json"):
+        actions = [json.loads(line) for line in commit.read_text().splitlines()]
+        for action in actions:
+            action.get("add", {}).pop("stats", None)
+        commit.write_text("".join(json.dumps(a) + "\n" for a in actions))
+    reader = LakeReader(silver)
+    assert reader.summary("validation_log").rows is None
+    view = reader.quarantine()
+    page = view.page(offset=70, limit=10)
+    assert (page.total, page.rows.height) == (74, 4)
+    assert _key(pl.concat([view.page(limit=70).rows, page.rows])) == _key(logged)
+
+
+def test_quarantine_view_follows_refresh(lake: tuple[Path, dict[str, int], pl.DataFrame]) -> None:
+    from datetime import date
+
+    silver, _, _ = lake
+    reader = LakeReader(silver)
+    view = reader.quarantine()
+    assert reader.quarantine() is view
+    DeltaQuarantineStore(silver).append("trades", trades("okx", date(2024, 5, 1), 3), "late", 5)
+    assert reader.quarantine().total() == 74
+    reader.refresh()
+    fresh = reader.quarantine()
+    assert fresh is not view
+    assert (fresh.total(), fresh.total(rule="late")) == (77, 3)
+
+
+def test_partitioned_log_of_another_writer_goes_through_scan_delta(silver: Path) -> None:
+    from deltalake import write_deltalake
+
+    frame = pl.DataFrame(
+        {
+            "file_id": [1, 2, 3],
+            "rule_name": ["a", "b", "a"],
+            "severity": ["error", "warning", "error"],
+            "logged_at_ts_us": [1, 2, 3],
+            "message": ["quarantined:trades", None, "quarantined:quotes"],
+        }
+    )
+    write_deltalake(silver / "validation_log", frame.to_arrow(), partition_by=["severity"])
+    view = LakeReader(silver).quarantine()
+    assert not view._snapshot.plain
+    page = view.page(limit=10)
+    assert page.rows.schema == PAGE_SCHEMA
+    assert sorted(page.rows.get_column("file_id").to_list()) == [1, 2, 3]
+    assert page.total == 3
+    assert view.page(severity="warning").rows.get_column("file_id").to_list() == [2]
+    assert view.counts_by_rule().rows() == [("a", 2), ("b", 1)]
+    assert view.counts_by_table().rows() == [("quotes", 1), ("trades", 1), (None, 1)]
