@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from urllib.parse import unquote
 
 _UNITS = ("B", "KiB", "MiB", "GiB", "TiB", "PiB")
 
@@ -43,3 +44,18 @@ def utc_from_us(us: int | None) -> str:
 def iso_date(value: date | None) -> str:
     """A date as ``YYYY-MM-DD``, ``"-"`` when missing."""
     return "-" if value is None else value.isoformat()
+
+
+def short_file_name(path: str) -> str:
+    """``…/part-00000-b394ebce-ecbb-….snappy.parquet`` -> ``part-00000-b394ebce….parquet``."""
+    name = path.rsplit("/", 1)[-1]
+    if len(name) <= 32:
+        return name
+    return f"{name[:19]}…{name[name.rfind('.') :]}" if "." in name else name[:31] + "…"
+
+
+def partition_label(folder: str) -> str:
+    """``exchange=okx/trading_date=2024-05-01`` -> ``okx/2024-05-01`` (Hive values only)."""
+    if not folder:
+        return "(table root)"
+    return "/".join(unquote(part.partition("=")[2] or part) for part in folder.split("/"))

@@ -9,12 +9,13 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
-from typing import Literal
+from typing import Literal, Protocol
 
 import polars as pl
 
+from pointline_tui.lake.history import HistoryEntry
 from pointline_tui.storage.contracts import PartitionOptimizer
-from pointline_tui.storage.models import StorageError
+from pointline_tui.storage.models import StorageError, VacuumReport
 
 Partition = tuple[str, date]
 PartitionState = Literal["waiting", "running", "done", "failed", "cancelled"]
@@ -126,7 +127,7 @@ def writer_warnings(
     now: datetime | None = None,
     recent: timedelta = RECENT_WRITE,
 ) -> dict[Partition, str]:
-    """Partitions that writers may still be touching, with the reason.
+    """Partitions that writers may still be touching, with the reasons (short, for a column).
 
     A partition is flagged when its newest file is younger than ``recent``, or when a pending
     manifest row points at it: its bronze path names the exchange and its trading-date range
@@ -166,5 +167,47 @@ def writer_warnings(
         if waiting:
             reasons.append(f"{waiting} pending manifest file{'s' if waiting > 1 else ''}")
         if reasons:
-            warnings[(exchange, day)] = "writers may be active: " + ", ".join(reasons)
+            warnings[(exchange, day)] = ", ".join(reasons)
     return warnings
+
+
+class PartitionVacuum(Protocol):
+    """``TableVacuum`` with the keyword-only extensions the console uses."""
+
+    def vacuum_table(
+        self,
+        table_name: str,
+        *,
+        retention_hours: int = 168,
+        dry_run: bool = False,
+        enforce_retention: bool = True,
+        partitions: Iterable[Partition] | None = None,
+    ) -> VacuumReport:
+        """See ``DeltaEventStore.vacuum_table``."""
+        ...
+
+
+def oldest_restorable_version(
+    history: Sequence[HistoryEntry],
+    retention_hours: int,
+    *,
+    now: datetime | None = None,
+) -> int | None:
+    """The oldest version still restorable after a vacuum with ``retention_hours``.
+
+    Vacuum deletes the files removed by commits older than the retention, so every version
+    before the newest such commit loses files; ``None`` when the history is empty.
+    """
+    if not history:
+        return None
+    cutoff = (now or datetime.now(UTC)) - timedelta(hours=retention_hours)
+    removing = [e.version for e in history if e.timestamp < cutoff and _removes_files(e.metrics)]
+    return max(removing) if removing else min(e.version for e in history)
+
+
+def _removes_files(metrics: Sequence[tuple[str, str]]) -> bool:
+    for key, value in metrics:
+        name = key.lower()
+        if "removed" in name and "file" in name and value.isdigit() and int(value) > 0:
+            return True
+    return False

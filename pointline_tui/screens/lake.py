@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
@@ -16,7 +17,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, Tree
 
-from pointline_tui.formatting import count, human_bytes, iso_date, utc_time
+from pointline_tui.formatting import count, human_bytes, iso_date, short_file_name, utc_time
 from pointline_tui.lake.catalog import TableEntry
 from pointline_tui.screens.errors import report_worker_error
 from pointline_tui.widgets.frame_table import Column, FrameTable
@@ -49,14 +50,6 @@ TABLE_COLUMNS = [
 ]
 
 
-def short_file_name(path: str) -> str:
-    """``…/part-00000-b394ebce-ecbb-….snappy.parquet`` -> ``part-00000-b394ebce….parquet``."""
-    name = path.rsplit("/", 1)[-1]
-    if len(name) <= 32:
-        return name
-    return f"{name[:19]}…{name[name.rfind('.') :]}" if "." in name else name[:31] + "…"
-
-
 @dataclass(frozen=True, slots=True)
 class Detail:
     """What the detail pane shows for one node: a text block and an optional frame."""
@@ -75,15 +68,28 @@ class LakeScreen(Screen[None]):
     BINDINGS = [
         Binding("h", "history", "History"),
         Binding("r", "refresh", "Refresh"),
+        Binding("c", "compact", "Compact"),
+        Binding("v", "vacuum", "Vacuum"),
+        Binding("space", "toggle_mark", "Mark", show=False),
+        Binding("asterisk", "mark_hot", "Mark hot", key_display="*"),
+        Binding("u", "clear_marks", "Unmark", show=False),
         Binding("tab", "focus_next", "Switch pane", show=False),
     ]
 
     selected: reactive[LakeNode | None] = reactive(None)
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.marks: set[tuple[str, str, date]] = set()
+        """Partitions marked for maintenance, as (table, exchange, trading_date)."""
+
     class CatalogLoaded(Message):
-        def __init__(self, entries: tuple[TableEntry, ...]) -> None:
+        def __init__(
+            self, entries: tuple[TableEntry, ...], refreshed: tuple[str, ...] | None = None
+        ) -> None:
             super().__init__()
             self.entries = entries
+            self.refreshed = refreshed
 
     class PartitionsLoaded(Message):
         def __init__(self, table: str, stats: pl.DataFrame) -> None:
@@ -107,7 +113,7 @@ class LakeScreen(Screen[None]):
             with Vertical(id="detail"):
                 yield Static(id="detail-title", markup=False)
                 yield Static(id="detail-body", markup=False)
-                yield FrameTable(PARTITION_COLUMNS, id="detail-table")
+                yield FrameTable(PARTITION_COLUMNS, id="detail-table", marker=self._marker)
                 yield Static(id="detail-status", markup=False)
         yield Footer()
 
@@ -137,7 +143,12 @@ class LakeScreen(Screen[None]):
 
     def on_lake_screen_catalog_loaded(self, message: CatalogLoaded) -> None:
         tree = self.query_one(LakeTree)
-        tree.show_catalog(message.entries)
+        expanded = tree.show_catalog(message.entries)
+        for table in expanded:
+            self._load_partitions(table)
+        if message.refreshed is not None:
+            changed = ", ".join(message.refreshed) or "no table"
+            self.notify(f"Refreshed: new commits in {changed}", timeout=3, markup=False)
         if self.selected is None:
             self.selected = LakeNode("lake")
         else:
@@ -205,7 +216,108 @@ class LakeScreen(Screen[None]):
         status = table.page_label if table.display else ""
         if table.display and table.pages > 1:
             status += "  ([ ] page)"
+        if self.marks:
+            tables = sorted({t for t, _, _ in self.marks})
+            status += f"  · {len(self.marks)} marked in {', '.join(tables)}"
         self.query_one("#detail-status", Static).update(status)
+
+    # -- marks and maintenance ---------------------------------------------------------------
+
+    def _marker(self, row: dict[str, Any]) -> str:
+        node = self.selected
+        if node is None or node.table is None or row.get("trading_date") is None:
+            return ""
+        key = (node.table, row.get("exchange"), row.get("trading_date"))
+        return "●" if key in self.marks else ("▲" if row.get("hot") else "")
+
+    def _listed_partitions(self) -> pl.DataFrame | None:
+        """The partition list on show, if the detail pane shows one."""
+        table = self.query_one(FrameTable)
+        node = self.selected
+        if node is None or node.kind not in ("table", "exchange") or not table.display:
+            return None
+        if "trading_date" not in table.frame.columns or "hot" not in table.frame.columns:
+            return None
+        return table.frame.filter(pl.col("trading_date").is_not_null())
+
+    def action_toggle_mark(self) -> None:
+        row = self.query_one(FrameTable).current_row()
+        node = self.selected
+        if self._listed_partitions() is None or row is None or node is None or not node.table:
+            return
+        key = (node.table, row["exchange"], row["trading_date"])
+        self.marks.symmetric_difference_update({key})
+        self._after_marks()
+
+    def action_mark_hot(self) -> None:
+        listed, node = self._listed_partitions(), self.selected
+        if listed is None or node is None or not node.table:
+            self.notify("Select a table or exchange to mark its hot partitions")
+            return
+        hot = listed.filter("hot").select("exchange", "trading_date").rows()
+        self.marks.update((node.table, ex, day) for ex, day in hot)
+        self.notify(f"Marked {len(hot)} hot partition(s) of {node.table}")
+        self._after_marks()
+
+    def action_clear_marks(self) -> None:
+        self.marks.clear()
+        self._after_marks()
+
+    def _after_marks(self) -> None:
+        self.query_one(FrameTable).refresh_marks()
+        self._update_status()
+
+    def _scope(self) -> tuple[str, list[tuple[str, date]]] | None:
+        """The table and partitions an action applies to: the marks, else the selection."""
+        node = self.selected
+        if node is None or node.table is None:
+            return None
+        marked = sorted((ex, day) for t, ex, day in self.marks if t == node.table)
+        if marked:
+            return node.table, marked
+        if node.kind == "partition" and node.exchange and node.trading_date:
+            return node.table, [(node.exchange, node.trading_date)]
+        listed = self._listed_partitions()
+        if listed is not None:
+            return node.table, [
+                (ex, d) for ex, d in listed.select("exchange", "trading_date").rows()
+            ]
+        return node.table, []
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("compact", "vacuum", "toggle_mark", "mark_hot") and self.lake_app.read_only:
+            return None  # read-only: no action is offered
+        return True
+
+    def action_compact(self) -> None:
+        from pointline_tui.screens.compact import CompactPlanScreen, CompactProgressScreen
+
+        scope = self._scope()
+        if scope is None or not scope[1]:
+            self.notify("Select an event table, exchange or partition (or mark partitions)")
+            return
+        table, partitions = scope
+
+        def confirmed(request: Any) -> None:
+            if request is not None:
+                self.app.push_screen(CompactProgressScreen(request), self._after_maintenance)
+
+        self.app.push_screen(CompactPlanScreen(table, partitions), confirmed)
+
+    def action_vacuum(self) -> None:
+        from pointline_tui.screens.vacuum import VacuumScreen
+
+        node = self.selected
+        if node is None or node.table is None:
+            self.notify("Select a table (or mark partitions) to vacuum")
+            return
+        marked = sorted((ex, day) for t, ex, day in self.marks if t == node.table)
+        self.app.push_screen(VacuumScreen(node.table, marked or None), self._after_maintenance)
+
+    def _after_maintenance(self, changed: bool | None) -> None:
+        if changed:
+            self.marks.clear()
+            self.action_refresh()
 
     # -- actions -----------------------------------------------------------------------------
 
@@ -214,10 +326,12 @@ class LakeScreen(Screen[None]):
         self.query_one(LakeTree).select_table(table)
 
     def action_refresh(self) -> None:
-        self.lake_app.reader.refresh()
-        self.query_one(LakeTree)._stats.clear()
-        self._load_catalog()
-        self.notify("Reloaded the lake (new commits only)", timeout=2)
+        self._refresh()
+
+    @work(thread=True, exclusive=True, group="catalog", exit_on_error=False)
+    def _refresh(self) -> None:
+        changed = self.lake_app.reader.refresh()
+        self.post_message(self.CatalogLoaded(self.lake_app.reader.catalog(), changed))
 
     def action_history(self) -> None:
         node = self.selected

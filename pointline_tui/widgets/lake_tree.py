@@ -49,8 +49,11 @@ class LakeTree(Tree[LakeNode]):
         self.guide_depth = 2
         self._stats: dict[str, pl.DataFrame] = {}
 
-    def show_catalog(self, entries: tuple[TableEntry, ...]) -> None:
-        """Rebuild the tree's groups and tables, keeping which tables were expanded."""
+    def show_catalog(self, entries: tuple[TableEntry, ...]) -> list[str]:
+        """Rebuild the tree's groups and tables; return the tables that were expanded.
+
+        Their partitions are dropped with the old nodes: the caller reloads them.
+        """
         expanded = {
             n.data.table for n in self._table_nodes() if n.is_expanded and n.data is not None
         }
@@ -70,9 +73,7 @@ class LakeTree(Tree[LakeNode]):
                 expand=False,
             )
         self.root.expand()
-        for node in self._table_nodes():
-            if node.data is not None and node.data.table in expanded:
-                node.expand()
+        return sorted(t for t in expanded if t is not None and self._table_node(t) is not None)
 
     def show_partitions(self, table: str, stats: pl.DataFrame) -> None:
         """Add the exchanges of ``table`` (each with its partition and hot counts)."""
@@ -83,6 +84,7 @@ class LakeTree(Tree[LakeNode]):
         if node.data is not None and node.data.entry is not None:
             node.set_label(_table_label(node.data.entry))  # drop the loading mark
         node.remove_children()
+        node.expand()
         if stats.is_empty() or stats.get_column("exchange").null_count() == stats.height:
             node.allow_expand = False
             return

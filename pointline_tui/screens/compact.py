@@ -1,0 +1,367 @@
+"""Compaction from the console: a plan first, then per-partition progress, then the report."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input, Label, ProgressBar, Static
+
+from pointline_tui.formatting import count, human_bytes, iso_date
+from pointline_tui.lake.plan import CompactionPlan
+from pointline_tui.maintenance import (
+    CompactionRun,
+    Partition,
+    PartitionRun,
+    compact_each,
+    writer_warnings,
+)
+from pointline_tui.screens.errors import report_worker_error
+from pointline_tui.widgets.frame_table import Column, FrameTable
+
+if TYPE_CHECKING:
+    from pointline_tui.app import PointlineApp
+
+PLAN_COLUMNS = [
+    Column("exchange", "exchange"),
+    Column("trading_date", "date", iso_date),
+    Column("files", "files", count, numeric=True),
+    Column("small_files", "small", count, numeric=True),
+    Column("bytes", "bytes", human_bytes, numeric=True),
+    Column("expected_files", "→ files", count, numeric=True),
+    Column("note", "note"),
+]
+RUN_COLUMNS = [
+    Column("exchange", "exchange"),
+    Column("trading_date", "date", iso_date),
+    Column("state", "state"),
+    Column("elapsed", "time"),
+    Column("files", "files"),
+    Column("bytes", "bytes"),
+    Column("error", "error"),
+]
+
+
+@dataclass(frozen=True, slots=True)
+class CompactRequest:
+    """What the operator confirmed: these partitions of this table, at this target size."""
+
+    table: str
+    partitions: tuple[Partition, ...]
+    target_size_mb: int
+
+
+def compact_commands(request: CompactRequest) -> list[str]:
+    """The equivalent ``pointline-tui compact`` command lines, one per partition."""
+    return [
+        f"pointline-tui compact {request.table} --exchange {ex} --date {day.isoformat()} "
+        f"--target-size-mb {request.target_size_mb}"
+        for ex, day in request.partitions
+    ]
+
+
+class CompactPlanScreen(Screen[CompactRequest | None]):
+    """What compacting the chosen partitions would do; nothing is written until confirmed."""
+
+    CSS_PATH = "maintenance.tcss"
+    BINDINGS = [
+        Binding("y", "confirm", "Compact"),
+        Binding("t", "edit_target", "Target size"),
+        Binding("escape", "cancel", "Cancel"),
+    ]
+
+    class PlanLoaded(Message):
+        def __init__(self, plan: CompactionPlan, warnings: dict[Partition, str]) -> None:
+            super().__init__()
+            self.plan = plan
+            self.warnings = warnings
+
+    def __init__(
+        self, table: str, partitions: list[Partition], *, target_size_mb: int = 128
+    ) -> None:
+        super().__init__()
+        self.table = table
+        self.partitions = partitions
+        self.target_size_mb = target_size_mb
+        self.plan: CompactionPlan | None = None
+        self.warnings: dict[Partition, str] = {}
+        self._warned = False
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(
+            Text(
+                f"Compact {self.table}: plan for {len(self.partitions)} partition(s)", style="bold"
+            ),
+            classes="title",
+        )
+        with Horizontal(classes="field"):
+            yield Label("Target file size (MB) ")
+            yield Input(str(self.target_size_mb), type="integer", id="target")
+        yield FrameTable(PLAN_COLUMNS, id="plan-table")
+        yield Static(id="plan-totals", markup=False)
+        yield Static(id="plan-command", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(FrameTable).focus()
+        self._load()
+
+    @work(thread=True, exclusive=True, group="plan", exit_on_error=False)
+    def _load(self) -> None:
+        app: PointlineApp = self.app  # type: ignore[assignment]
+        app.reader.refresh(self.table)
+        plan = app.reader.plan_compaction(
+            self.table, self.partitions, target_size_mb=self.target_size_mb
+        )
+        stats = app.reader.partition_stats(self.table)
+        pending = app.reader.manifest().entries(status="pending", limit=100_000).rows
+        warnings = writer_warnings(self.partitions, stats, pending)
+        self.post_message(self.PlanLoaded(plan, warnings))
+
+    def on_worker_state_changed(self, event: Any) -> None:
+        report_worker_error(self, event)
+
+    def on_compact_plan_screen_plan_loaded(self, message: PlanLoaded) -> None:
+        self.plan, self.warnings = message.plan, message.warnings
+        rows = []
+        for p in message.plan.partitions:
+            warning = self.warnings.get((p.exchange, p.trading_date))  # type: ignore[arg-type]
+            note = f"skip: {p.skip_reason}" if p.skipped else "compact"
+            if warning:
+                note = f"⚠ {warning}; {note}"
+            rows.append(
+                {
+                    "exchange": p.exchange,
+                    "trading_date": p.trading_date,
+                    "files": p.files,
+                    "small_files": p.small_files,
+                    "bytes": p.bytes,
+                    "expected_files": p.expected_files,
+                    "note": note,
+                }
+            )
+        self.query_one(FrameTable).show(pl.DataFrame(rows, schema=_PLAN_SCHEMA))
+        plan = message.plan
+        totals = (
+            f"{plan.to_compact} to compact, {plan.skipped} skipped · "
+            f"{count(plan.files)} files ({count(plan.small_files)} small), "
+            f"{human_bytes(plan.bytes)} → ~{count(plan.expected_files)} files "
+            f"at {plan.target_size_mb} MB"
+        )
+        if self.warnings:
+            totals += (
+                f"\n⚠ writers may be active in {len(self.warnings)} partition(s): "
+                "recent writes or pending manifest files"
+            )
+        self.query_one("#plan-totals", Static).update(totals)
+        commands = compact_commands(self._request())
+        shown = "\n".join("$ " + c for c in commands[:2])
+        if len(commands) > 2:
+            shown += f"\n  … and {len(commands) - 2} more"
+        self.query_one("#plan-command", Static).update(shown or "nothing to compact")
+
+    def _request(self) -> CompactRequest:
+        todo = tuple(
+            (p.exchange, p.trading_date)
+            for p in (self.plan.partitions if self.plan else ())
+            if not p.skipped
+        )
+        return CompactRequest(self.table, todo, self.target_size_mb)  # type: ignore[arg-type]
+
+    def action_edit_target(self) -> None:
+        self.query_one("#target", Input).focus()
+
+    @on(Input.Submitted, "#target")
+    def _target_submitted(self, event: Input.Submitted) -> None:
+        try:
+            value = int(event.value)
+            if value < 1:
+                raise ValueError
+        except ValueError:
+            self.notify(
+                f"Target size must be a whole number of MB ≥ 1, not {event.value!r}",
+                severity="error",
+                markup=False,
+            )
+            return
+        self.target_size_mb = value
+        self.query_one(FrameTable).focus()
+        self._load()
+
+    def action_confirm(self) -> None:
+        request = self._request()
+        if self.plan is None:
+            return
+        if not request.partitions:
+            self.notify("Nothing to compact: every partition is skipped", severity="warning")
+            return
+        if self.warnings and not self._warned:
+            self._warned = True
+            self.notify(
+                f"{len(self.warnings)} partition(s) may have active writers; press y again to "
+                "compact anyway",
+                severity="warning",
+                markup=False,
+            )
+            return
+        self.dismiss(request)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+_PLAN_SCHEMA = {
+    "exchange": pl.String,
+    "trading_date": pl.Date,
+    "files": pl.Int64,
+    "small_files": pl.Int64,
+    "bytes": pl.Int64,
+    "expected_files": pl.Int64,
+    "note": pl.String,
+}
+
+
+class CompactProgressScreen(Screen[bool]):
+    """Runs a confirmed compaction, one commit per partition, and then shows the report."""
+
+    CSS_PATH = "maintenance.tcss"
+    BINDINGS = [Binding("escape", "cancel_or_close", "Cancel rest / Close")]
+
+    class PartitionUpdated(Message):
+        def __init__(self, run: PartitionRun) -> None:
+            super().__init__()
+            self.run = run
+
+    class RunFinished(Message):
+        def __init__(self, run: CompactionRun) -> None:
+            super().__init__()
+            self.run = run
+
+    def __init__(self, request: CompactRequest) -> None:
+        super().__init__()
+        self.request = request
+        self.runs: dict[Partition, PartitionRun] = {
+            p: PartitionRun(exchange=p[0], trading_date=p[1]) for p in request.partitions
+        }
+        self.result: CompactionRun | None = None
+        self._cancel = threading.Event()
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(
+            Text(
+                f"Compacting {self.request.table}: {len(self.request.partitions)} partition(s) "
+                f"at {self.request.target_size_mb} MB",
+                style="bold",
+            ),
+            classes="title",
+        )
+        yield ProgressBar(total=len(self.request.partitions), show_eta=False, id="progress")
+        yield FrameTable(RUN_COLUMNS, id="run-table")
+        yield Static(id="run-summary", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._show()
+        self._run()
+
+    @work(thread=True, exclusive=True, group="compaction", exit_on_error=False)
+    def _run(self) -> None:
+        app: PointlineApp = self.app  # type: ignore[assignment]
+        run = compact_each(
+            app.optimizer,
+            self.request.table,
+            self.request.partitions,
+            target_size_mb=self.request.target_size_mb,
+            on_update=lambda r: self.post_message(self.PartitionUpdated(r)),
+            cancelled=self._cancel.is_set,
+        )
+        self.post_message(self.RunFinished(run))
+
+    def on_worker_state_changed(self, event: Any) -> None:
+        report_worker_error(self, event)
+
+    def on_compact_progress_screen_partition_updated(self, message: PartitionUpdated) -> None:
+        run = message.run
+        self.runs[(run.exchange, run.trading_date)] = run
+        self._show()
+
+    def on_compact_progress_screen_run_finished(self, message: RunFinished) -> None:
+        self.result = message.run
+        self.runs = {(p.exchange, p.trading_date): p for p in message.run.partitions}
+        self._show()
+
+    def _show(self) -> None:
+        runs = list(self.runs.values())
+        finished = sum(1 for r in runs if r.state in ("done", "failed", "cancelled"))
+        self.query_one(ProgressBar).update(progress=finished)
+        frame = pl.DataFrame([_run_row(r) for r in runs], schema=_RUN_SCHEMA)
+        self.query_one(FrameTable).show(frame, keep_page=True)
+        done = [r for r in runs if r.state == "done"]
+        states = " · ".join(
+            f"{s} {sum(1 for r in runs if r.state == s)}"
+            for s in ("waiting", "running", "done", "failed", "cancelled")
+            if any(r.state == s for r in runs)
+        )
+        summary = states
+        if done:
+            summary += (
+                f"\nfiles {count(sum(r.files_before or 0 for r in done))} → "
+                f"{count(sum(r.files_after or 0 for r in done))} · bytes "
+                f"{human_bytes(sum(r.bytes_before or 0 for r in done))} → "
+                f"{human_bytes(sum(r.bytes_after or 0 for r in done))}"
+            )
+        if self.result is not None:
+            summary += "\nFinished. Escape closes and refreshes the lake."
+        elif self._cancel.is_set():
+            summary += "\nCancelling: partitions not started yet will be skipped."
+        self.query_one("#run-summary", Static).update(summary)
+
+    def action_cancel_or_close(self) -> None:
+        if self.result is not None:
+            self.dismiss(True)
+            return
+        self._cancel.set()
+        self._show()
+
+
+_RUN_SCHEMA = {
+    "exchange": pl.String,
+    "trading_date": pl.Date,
+    "state": pl.String,
+    "elapsed": pl.String,
+    "files": pl.String,
+    "bytes": pl.String,
+    "error": pl.String,
+}
+
+
+def _run_row(run: PartitionRun) -> dict[str, Any]:
+    done = run.state == "done"
+    return {
+        "exchange": run.exchange,
+        "trading_date": run.trading_date,
+        "state": run.state,
+        "elapsed": _elapsed(run.elapsed_s),
+        "files": f"{count(run.files_before)} → {count(run.files_after)}" if done else None,
+        "bytes": f"{human_bytes(run.bytes_before)} → {human_bytes(run.bytes_after)}"
+        if done
+        else None,
+        "error": run.error,
+    }
+
+
+def _elapsed(seconds: float | None) -> str | None:
+    if seconds is None:
+        return None
+    return "<1s" if seconds < 1 else f"{seconds:.0f}s"

@@ -1,0 +1,230 @@
+"""Vacuum from the console: a dry run listing what would go, then a confirmed deletion."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input, Label, Static
+
+from pointline_tui.formatting import count, human_bytes, partition_label, short_file_name
+from pointline_tui.maintenance import Partition, oldest_restorable_version
+from pointline_tui.screens.errors import report_worker_error
+from pointline_tui.storage.models import VacuumReport
+from pointline_tui.widgets.frame_table import Column, FrameTable
+
+if TYPE_CHECKING:
+    from pointline_tui.app import PointlineApp
+
+FILE_COLUMNS = [
+    Column("partition", "partition"),
+    Column("file", "file"),
+    Column("size", "size", human_bytes, numeric=True),
+]
+
+
+@dataclass(frozen=True, slots=True)
+class DryRun:
+    """A dry run's candidates and what the table would look like afterwards."""
+
+    report: VacuumReport
+    sizes: pl.DataFrame
+    minimum_hours: int
+    current_version: int
+    oldest_restorable: int | None
+
+
+class VacuumScreen(Screen[bool]):
+    """Dry run first; `y` deletes (typing the table name when below the minimum retention)."""
+
+    CSS_PATH = "maintenance.tcss"
+    BINDINGS = [
+        Binding("y", "confirm", "Vacuum"),
+        Binding("t", "edit_retention", "Retention"),
+        Binding("escape", "close", "Cancel / Close"),
+    ]
+
+    class DryRunLoaded(Message):
+        def __init__(self, dry_run: DryRun) -> None:
+            super().__init__()
+            self.dry_run = dry_run
+
+    class VacuumDone(Message):
+        def __init__(self, report: VacuumReport) -> None:
+            super().__init__()
+            self.report = report
+
+    def __init__(
+        self, table: str, partitions: list[Partition] | None = None, *, retention_hours: int = 168
+    ) -> None:
+        super().__init__()
+        self.table = table
+        self.partitions = partitions
+        self.retention_hours = retention_hours
+        self.dry_run: DryRun | None = None
+        self.done: VacuumReport | None = None
+
+    @property
+    def scope(self) -> str:
+        if self.partitions is None:
+            return "whole table"
+        return f"only inside {len(self.partitions)} marked partition(s)"
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(Text(f"Vacuum {self.table}: {self.scope}", style="bold"), classes="title")
+        with Horizontal(classes="field"):
+            yield Label("Retention (hours) ")
+            yield Input(str(self.retention_hours), type="integer", id="retention")
+        yield FrameTable(FILE_COLUMNS, id="vacuum-files")
+        yield Static(id="vacuum-summary", markup=False)
+        yield Input(placeholder="type the table name to confirm", id="confirm-name")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(FrameTable).focus()
+        self._load()
+
+    @work(thread=True, exclusive=True, group="vacuum", exit_on_error=False)
+    def _load(self) -> None:
+        app: PointlineApp = self.app  # type: ignore[assignment]
+        app.reader.refresh(self.table)
+        report = app.vacuum.vacuum_table(
+            self.table,
+            retention_hours=self.retention_hours,
+            dry_run=True,
+            enforce_retention=False,  # a dry run only lists; the real run enforces
+            partitions=self.partitions,
+        )
+        summary = app.reader.summary(self.table)
+        history = app.reader.history(self.table)
+        self.post_message(
+            self.DryRunLoaded(
+                DryRun(
+                    report=report,
+                    sizes=_files_frame(self.table, app, report),
+                    minimum_hours=summary.min_retention_hours,
+                    current_version=summary.version,
+                    oldest_restorable=oldest_restorable_version(history, self.retention_hours),
+                )
+            )
+        )
+
+    @work(thread=True, exclusive=True, group="vacuum", exit_on_error=False)
+    def _vacuum(self, enforce: bool) -> None:  # noqa: FBT001 - a worker's argument
+        app: PointlineApp = self.app  # type: ignore[assignment]
+        report = app.vacuum.vacuum_table(
+            self.table,
+            retention_hours=self.retention_hours,
+            enforce_retention=enforce,
+            partitions=self.partitions,
+        )
+        self.post_message(self.VacuumDone(report))
+
+    def on_worker_state_changed(self, event: Any) -> None:
+        report_worker_error(self, event)
+
+    def on_vacuum_screen_dry_run_loaded(self, message: DryRunLoaded) -> None:
+        self.dry_run = dry = message.dry_run
+        self.query_one(FrameTable).show(dry.sizes)
+        below = self.retention_hours < dry.minimum_hours
+        oldest = "-" if dry.oldest_restorable is None else f"v{dry.oldest_restorable}"
+        lines = [
+            f"Dry run ({self.scope}): {count(dry.report.files_removed)} files, "
+            f"{human_bytes(dry.report.bytes_freed)} would be deleted.",
+            f"Oldest version restorable afterwards: {oldest} (current v{dry.current_version}); "
+            f"table minimum retention {dry.minimum_hours} h.",
+        ]
+        if below:
+            lines.append(
+                f"⚠ {self.retention_hours} h is below the minimum: older versions stop being "
+                f"restorable. Type {self.table!r} below and press Enter to go ahead."
+            )
+        self.set_class(below, "-needs-name")
+        self.query_one("#vacuum-summary", Static).update("\n".join(lines))
+
+    def on_vacuum_screen_vacuum_done(self, message: VacuumDone) -> None:
+        self.done = report = message.report
+        self.set_class(False, "-needs-name")
+        self.query_one("#vacuum-summary", Static).update(
+            f"Vacuumed ({self.scope}): removed {count(report.files_removed)} files, freed "
+            f"{human_bytes(report.bytes_freed)}. Escape closes."
+        )
+        self.query_one(FrameTable).show(_files_frame(self.table, None, report))
+
+    def action_edit_retention(self) -> None:
+        if self.done is None:
+            self.query_one("#retention", Input).focus()
+
+    @on(Input.Submitted, "#retention")
+    def _retention_submitted(self, event: Input.Submitted) -> None:
+        try:
+            value = int(event.value)
+            if value < 0:
+                raise ValueError
+        except ValueError:
+            self.notify(
+                f"Retention must be a whole number of hours ≥ 0, not {event.value!r}",
+                severity="error",
+                markup=False,
+            )
+            return
+        self.retention_hours = value
+        self.query_one(FrameTable).focus()
+        self._load()
+
+    def action_confirm(self) -> None:
+        dry = self.dry_run
+        if dry is None or self.done is not None:
+            return
+        if not dry.report.files_removed:
+            self.notify("Nothing to vacuum at this retention", severity="warning")
+            return
+        if self.retention_hours < dry.minimum_hours:
+            self.query_one("#confirm-name", Input).focus()
+            self.notify(f"Type {self.table} and press Enter to confirm", markup=False)
+            return
+        self._vacuum(True)
+
+    @on(Input.Submitted, "#confirm-name")
+    def _name_submitted(self, event: Input.Submitted) -> None:
+        if event.value.strip() != self.table:
+            self.notify(
+                f"{event.value!r} is not {self.table!r}: nothing deleted",
+                severity="error",
+                markup=False,
+            )
+            return
+        event.input.value = ""
+        self.query_one(FrameTable).focus()
+        self._vacuum(False)
+
+    def action_close(self) -> None:
+        self.dismiss(self.done is not None)
+
+
+def _files_frame(table: str, app: PointlineApp | None, report: VacuumReport) -> pl.DataFrame:
+    """Candidates grouped by partition folder, with their sizes from the dry run's listing."""
+    root = None if app is None else app.reader.silver_root / table
+    rows = []
+    for path in report.removed_files:
+        folder, _, name = path.rpartition("/")
+        size = None
+        if root is not None:
+            try:
+                size = (root / path).stat().st_size
+            except OSError:
+                size = None
+        rows.append(
+            {"partition": partition_label(folder), "file": short_file_name(name), "size": size}
+        )
+    schema = {"partition": pl.String, "file": pl.String, "size": pl.Int64}
+    return pl.DataFrame(rows, schema=schema).sort("partition", "file")
