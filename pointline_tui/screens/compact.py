@@ -80,6 +80,8 @@ class CompactPlanScreen(Screen[CompactRequest | None]):
     ]
 
     class PlanLoaded(Message):
+        """The plan and the writer warnings arrived."""
+
         def __init__(self, plan: CompactionPlan, warnings: dict[Partition, str]) -> None:
             super().__init__()
             self.plan = plan
@@ -238,11 +240,15 @@ class CompactProgressScreen(Screen[bool]):
     BINDINGS = [Binding("escape", "cancel_or_close", "Cancel rest / Close")]
 
     class PartitionUpdated(Message):
+        """One partition changed state."""
+
         def __init__(self, run: PartitionRun) -> None:
             super().__init__()
             self.run = run
 
     class RunFinished(Message):
+        """Every partition finished, failed or was cancelled."""
+
         def __init__(self, run: CompactionRun) -> None:
             super().__init__()
             self.run = run

@@ -37,6 +37,8 @@ class HistoryScreen(Screen[None]):
     BINDINGS = [Binding("escape", "app.pop_screen", "Back"), Binding("r", "refresh", "Refresh")]
 
     class HistoryLoaded(Message):
+        """The table's commits arrived."""
+
         def __init__(self, entries: tuple[HistoryEntry, ...]) -> None:
             super().__init__()
             self.entries = entries

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -17,48 +16,14 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, Tree
 
-from pointline_tui.formatting import count, human_bytes, iso_date, short_file_name, utc_time
 from pointline_tui.lake.catalog import TableEntry
 from pointline_tui.screens.errors import report_worker_error
-from pointline_tui.widgets.frame_table import Column, FrameTable
+from pointline_tui.screens.lake_detail import PARTITION_COLUMNS, Detail, build_detail
+from pointline_tui.widgets.frame_table import FrameTable
 from pointline_tui.widgets.lake_tree import LakeNode, LakeTree
 
 if TYPE_CHECKING:
     from pointline_tui.app import PointlineApp
-
-PARTITION_COLUMNS = [
-    Column("exchange", "exchange"),
-    Column("trading_date", "date", iso_date),
-    Column("files", "files", count, numeric=True),
-    Column("small_files", "small", count, numeric=True),
-    Column("bytes", "bytes", human_bytes, numeric=True),
-    Column("avg_file_bytes", "avg file", human_bytes, numeric=True),
-    Column("rows", "rows", count, numeric=True),
-    Column("max_file_bytes", "max file", human_bytes, numeric=True),
-]
-FILE_COLUMNS = [
-    Column("path", "file", lambda p: short_file_name(str(p))),
-    Column("size_bytes", "size", human_bytes, numeric=True),
-    Column("rows", "rows", count, numeric=True),
-    Column("modified_at", "modified (UTC)", utc_time),
-]
-TABLE_COLUMNS = [
-    Column("name", "table"),
-    Column("group", "group"),
-    Column("state", "state"),
-    Column("reason", "detail"),
-]
-
-
-@dataclass(frozen=True, slots=True)
-class Detail:
-    """What the detail pane shows for one node: a text block and an optional frame."""
-
-    node: LakeNode
-    title: str
-    body: Text
-    frame: pl.DataFrame | None = None
-    columns: tuple[Column, ...] = ()
 
 
 class LakeScreen(Screen[None]):
@@ -84,6 +49,8 @@ class LakeScreen(Screen[None]):
         """Partitions marked for maintenance, as (table, exchange, trading_date)."""
 
     class CatalogLoaded(Message):
+        """The lake's tables were listed (after a refresh: which tables changed)."""
+
         def __init__(
             self, entries: tuple[TableEntry, ...], refreshed: tuple[str, ...] | None = None
         ) -> None:
@@ -92,12 +59,16 @@ class LakeScreen(Screen[None]):
             self.refreshed = refreshed
 
     class PartitionsLoaded(Message):
+        """A table's partition statistics arrived."""
+
         def __init__(self, table: str, stats: pl.DataFrame) -> None:
             super().__init__()
             self.table = table
             self.stats = stats
 
     class DetailLoaded(Message):
+        """The detail of the selected node arrived."""
+
         def __init__(self, detail: Detail) -> None:
             super().__init__()
             self.detail = detail
@@ -185,10 +156,10 @@ class LakeScreen(Screen[None]):
     def _node_expanded(self, event: Tree.NodeExpanded[LakeNode]) -> None:
         data = event.node.data
         tree = self.query_one(LakeTree)
-        if data is not None and data.kind == "table" and data.table:
-            if not tree.has_partitions(data.table):
-                event.node.set_label(Text.assemble(event.node.label, (" …", "dim")))
-                self._load_partitions(data.table)
+        expandable = data is not None and data.kind == "table" and data.table
+        if expandable and not tree.has_partitions(data.table):  # type: ignore[union-attr,arg-type]
+            event.node.set_label(Text.assemble(event.node.label, (" …", "dim")))
+            self._load_partitions(data.table)  # type: ignore[union-attr]
 
     def watch_selected(self, node: LakeNode | None) -> None:
         if node is None:
@@ -314,7 +285,7 @@ class LakeScreen(Screen[None]):
         marked = sorted((ex, day) for t, ex, day in self.marks if t == node.table)
         self.app.push_screen(VacuumScreen(node.table, marked or None), self._after_maintenance)
 
-    def _after_maintenance(self, changed: bool | None) -> None:
+    def _after_maintenance(self, changed: bool | None) -> None:  # noqa: FBT001 - a callback
         if changed:
             self.marks.clear()
             self.action_refresh()
@@ -339,91 +310,3 @@ class LakeScreen(Screen[None]):
             self.notify("Select a table to see its history", severity="warning")
             return
         self.lake_app.show_history(node.table)
-
-
-def build_detail(app: PointlineApp, node: LakeNode) -> Detail:
-    """Compute the detail of ``node`` (runs in a worker thread)."""
-    reader = app.reader
-    if node.kind in ("lake", "group"):
-        overview = reader.lake_overview()
-        entries = reader.catalog()
-        frame = pl.DataFrame(
-            {
-                "name": [e.name for e in entries],
-                "group": [e.group for e in entries],
-                "state": [e.state for e in entries],
-                "reason": [e.reason for e in entries],
-            },
-            schema={"name": pl.String, "group": pl.String, "state": pl.String, "reason": pl.String},
-        )
-        return Detail(
-            node, f"Lake {reader.silver_root}", overview_text(overview), frame, tuple(TABLE_COLUMNS)
-        )
-    assert node.table is not None
-    entry = node.entry
-    if entry is not None and entry.state != "delta":
-        body = Text(f"{entry.state.replace('_', ' ')}: {entry.reason or ''}")
-        return Detail(node, node.table, body)
-    if node.kind == "partition":
-        assert node.exchange is not None and node.trading_date is not None
-        files = reader.partition_files(node.table, node.exchange, node.trading_date)
-        body = Text(
-            f"{count(files.height)} active files · "
-            f"{human_bytes(int(files.get_column('size_bytes').sum() or 0))}"
-        )
-        title = f"{node.table} / {node.exchange} / {node.trading_date.isoformat()}"
-        return Detail(node, title, body, files, tuple(FILE_COLUMNS))
-    summary = reader.summary(node.table)
-    stats = reader.partition_stats(node.table)
-    if node.kind == "exchange":
-        stats = stats.filter(exchange=node.exchange)
-        return Detail(
-            node,
-            f"{node.table} / {node.exchange}",
-            Text(f"{count(stats.height)} partitions"),
-            stats,
-            tuple(PARTITION_COLUMNS),
-        )
-    return Detail(node, node.table, summary_text(summary), stats, tuple(PARTITION_COLUMNS))
-
-
-def overview_text(overview: Any) -> Text:
-    text = Text()
-    for label, value in overview_rows(overview):
-        text.append(f"{label:<18}", style="dim")
-        text.append(f"{value}\n")
-    return text
-
-
-def overview_rows(overview: Any) -> list[tuple[str, str]]:
-    rows = [
-        ("tables", f"{count(overview.delta_tables)} Delta of {count(overview.tables)} folders"),
-        ("files / bytes", f"{count(overview.files)} / {human_bytes(overview.bytes)}"),
-        ("rows", count(overview.rows)),
-        ("partitions", f"{count(overview.partitions)} ({count(overview.hot_partitions)} hot)"),
-    ]
-    broken = overview.not_delta_tables + overview.damaged_tables
-    if broken:
-        rows.append(("unreadable folders", count(broken)))
-    if overview.manifest_status:
-        rows.append(
-            ("manifest", " · ".join(f"{s} {count(n)}" for s, n in overview.manifest_status))
-        )
-    return rows
-
-
-def summary_text(summary: Any) -> Text:
-    text = Text()
-    rows = [
-        ("version", str(summary.version)),
-        ("last commit", f"{utc_time(summary.last_commit_at)}  {summary.last_operation or ''}"),
-        ("partitioned by", ", ".join(summary.partition_columns) or "-"),
-        ("files / bytes", f"{count(summary.files)} / {human_bytes(summary.bytes)}"),
-        ("rows", count(summary.rows)),
-        ("partitions", f"{count(summary.partitions)} ({count(summary.hot_partitions)} hot)"),
-        ("columns", ", ".join(name for name, _ in summary.schema)),
-    ]
-    for label, value in rows:
-        text.append(f"{label:<15}", style="dim")
-        text.append(f"{value}\n")
-    return text

@@ -53,11 +53,15 @@ class VacuumScreen(Screen[bool]):
     ]
 
     class DryRunLoaded(Message):
+        """The dry run's candidates arrived."""
+
         def __init__(self, dry_run: DryRun) -> None:
             super().__init__()
             self.dry_run = dry_run
 
     class VacuumDone(Message):
+        """The vacuum finished."""
+
         def __init__(self, report: VacuumReport) -> None:
             super().__init__()
             self.report = report

@@ -1,0 +1,144 @@
+"""What the lake screen's detail pane shows for each kind of tree node (runs in workers)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import polars as pl
+from rich.text import Text
+
+from pointline_tui.formatting import count, human_bytes, iso_date, short_file_name, utc_time
+from pointline_tui.lake.overview import LakeOverview
+from pointline_tui.lake.summary import TableSummary
+from pointline_tui.widgets.frame_table import Column
+from pointline_tui.widgets.lake_tree import LakeNode
+
+if TYPE_CHECKING:
+    from pointline_tui.app import PointlineApp
+
+PARTITION_COLUMNS = [
+    Column("exchange", "exchange"),
+    Column("trading_date", "date", iso_date),
+    Column("files", "files", count, numeric=True),
+    Column("small_files", "small", count, numeric=True),
+    Column("bytes", "bytes", human_bytes, numeric=True),
+    Column("avg_file_bytes", "avg file", human_bytes, numeric=True),
+    Column("rows", "rows", count, numeric=True),
+    Column("max_file_bytes", "max file", human_bytes, numeric=True),
+]
+FILE_COLUMNS = [
+    Column("path", "file", lambda p: short_file_name(str(p))),
+    Column("size_bytes", "size", human_bytes, numeric=True),
+    Column("rows", "rows", count, numeric=True),
+    Column("modified_at", "modified (UTC)", utc_time),
+]
+TABLE_COLUMNS = [
+    Column("name", "table"),
+    Column("group", "group"),
+    Column("state", "state"),
+    Column("reason", "detail"),
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Detail:
+    """What the detail pane shows for one node: a text block and an optional frame."""
+
+    node: LakeNode
+    title: str
+    body: Text
+    frame: pl.DataFrame | None = None
+    columns: tuple[Column, ...] = ()
+
+
+def build_detail(app: PointlineApp, node: LakeNode) -> Detail:
+    """Compute the detail of ``node`` (runs in a worker thread)."""
+    reader = app.reader
+    if node.kind in ("lake", "group"):
+        overview = reader.lake_overview()
+        entries = reader.catalog()
+        frame = pl.DataFrame(
+            {
+                "name": [e.name for e in entries],
+                "group": [e.group for e in entries],
+                "state": [e.state for e in entries],
+                "reason": [e.reason for e in entries],
+            },
+            schema={"name": pl.String, "group": pl.String, "state": pl.String, "reason": pl.String},
+        )
+        return Detail(
+            node, f"Lake {reader.silver_root}", overview_text(overview), frame, tuple(TABLE_COLUMNS)
+        )
+    assert node.table is not None
+    entry = node.entry
+    if entry is not None and entry.state != "delta":
+        body = Text(f"{entry.state.replace('_', ' ')}: {entry.reason or ''}")
+        return Detail(node, node.table, body)
+    if node.kind == "partition":
+        assert node.exchange is not None
+        assert node.trading_date is not None
+        files = reader.partition_files(node.table, node.exchange, node.trading_date)
+        body = Text(
+            f"{count(files.height)} active files · "
+            f"{human_bytes(int(files.get_column('size_bytes').sum() or 0))}"
+        )
+        title = f"{node.table} / {node.exchange} / {node.trading_date.isoformat()}"
+        return Detail(node, title, body, files, tuple(FILE_COLUMNS))
+    summary = reader.summary(node.table)
+    stats = reader.partition_stats(node.table)
+    if node.kind == "exchange":
+        stats = stats.filter(exchange=node.exchange)
+        return Detail(
+            node,
+            f"{node.table} / {node.exchange}",
+            Text(f"{count(stats.height)} partitions"),
+            stats,
+            tuple(PARTITION_COLUMNS),
+        )
+    return Detail(node, node.table, summary_text(summary), stats, tuple(PARTITION_COLUMNS))
+
+
+def overview_text(overview: LakeOverview) -> Text:
+    """The lake overview as aligned label/value lines."""
+    text = Text()
+    for label, value in overview_rows(overview):
+        text.append(f"{label:<18}", style="dim")
+        text.append(f"{value}\n")
+    return text
+
+
+def overview_rows(overview: LakeOverview) -> list[tuple[str, str]]:
+    """(label, value) pairs of the lake overview."""
+    rows = [
+        ("tables", f"{count(overview.delta_tables)} Delta of {count(overview.tables)} folders"),
+        ("files / bytes", f"{count(overview.files)} / {human_bytes(overview.bytes)}"),
+        ("rows", count(overview.rows)),
+        ("partitions", f"{count(overview.partitions)} ({count(overview.hot_partitions)} hot)"),
+    ]
+    broken = overview.not_delta_tables + overview.damaged_tables
+    if broken:
+        rows.append(("unreadable folders", count(broken)))
+    if overview.manifest_status:
+        rows.append(
+            ("manifest", " · ".join(f"{s} {count(n)}" for s, n in overview.manifest_status))
+        )
+    return rows
+
+
+def summary_text(summary: TableSummary) -> Text:
+    """A table's summary as aligned label/value lines."""
+    text = Text()
+    rows = [
+        ("version", str(summary.version)),
+        ("last commit", f"{utc_time(summary.last_commit_at)}  {summary.last_operation or ''}"),
+        ("partitioned by", ", ".join(summary.partition_columns) or "-"),
+        ("files / bytes", f"{count(summary.files)} / {human_bytes(summary.bytes)}"),
+        ("rows", count(summary.rows)),
+        ("partitions", f"{count(summary.partitions)} ({count(summary.hot_partitions)} hot)"),
+        ("columns", ", ".join(name for name, _ in summary.schema)),
+    ]
+    for label, value in rows:
+        text.append(f"{label:<15}", style="dim")
+        text.append(f"{value}\n")
+    return text
