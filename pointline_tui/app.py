@@ -40,7 +40,7 @@ class PointlineApp(App[None]):
         self.optimizer = optimizer
         self.vacuum = vacuum
         self.read_only = read_only
-        self.sub_title = str(reader.silver_root) + ("  [read-only]" if read_only else "")
+        self.sub_title = str(reader.silver_root) + ("  · READ-ONLY" if read_only else "")
 
     def on_mount(self) -> None:
         self.push_screen(LakeScreen())

@@ -257,7 +257,7 @@ class LakeScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("compact", "vacuum", "toggle_mark", "mark_hot") and self.lake_app.read_only:
-            return None  # read-only: no action is offered
+            return False  # read-only: no action is offered, not even greyed out
         return True
 
     def action_compact(self) -> None:

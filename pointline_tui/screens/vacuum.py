@@ -201,6 +201,7 @@ class VacuumScreen(Screen[bool]):
     @on(Input.Submitted, "#confirm-name")
     def _name_submitted(self, event: Input.Submitted) -> None:
         if event.value.strip() != self.table:
+            event.input.value = ""
             self.notify(
                 f"{event.value!r} is not {self.table!r}: nothing deleted",
                 severity="error",

@@ -1,0 +1,244 @@
+"""Pilot tests of compaction and vacuum from the console, checked against the lake afterwards."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+import pytest
+from deltalake import DeltaTable
+from textual.widgets import Static
+
+from pointline_tui.app import build_app
+from pointline_tui.screens.compact import CompactPlanScreen, CompactProgressScreen
+from pointline_tui.screens.history import HistoryScreen
+from pointline_tui.screens.lake import LakeScreen
+from pointline_tui.screens.vacuum import VacuumScreen
+from pointline_tui.storage.models import ReadOnlyError
+from pointline_tui.widgets.frame_table import FrameTable
+from tests.frames import partition_checksums
+from tests.ui.test_lake_screen import open_table, settle, text_of
+
+HOT = ("binance-futures", date(2024, 5, 2))
+
+
+def file_counts(root: Path, table: str) -> dict[tuple[str, date], int]:
+    actions = pl.DataFrame(DeltaTable(str(root / table)).get_add_actions(flatten=True))
+    counts = actions.group_by("partition.exchange", "partition.trading_date").len()
+    return {(ex, day): n for ex, day, n in counts.iter_rows()}
+
+
+def content(root: Path, table: str) -> tuple[int, dict]:
+    frame = pl.read_delta(str(root / table))
+    return frame.height, partition_checksums(frame)
+
+
+async def test_compact_hot_partitions_end_to_end(demo_lake: Path) -> None:
+    before_counts = file_counts(demo_lake, "trades")
+    before_content = content(demo_lake, "trades")
+    app = build_app(demo_lake)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        screen = await open_table(app, pilot, "trades")
+        screen.query_one(FrameTable).focus()
+        await pilot.press("asterisk", "c")
+        await settle(app, pilot)
+        plan = app.screen
+        assert isinstance(plan, CompactPlanScreen)
+        assert plan.partitions == [HOT]
+        totals = text_of(app, "#plan-totals")
+        assert f"1 to compact, 0 skipped · {before_counts[HOT]} files" in totals
+        assert "--exchange binance-futures --date 2024-05-02 --target-size-mb 128" in text_of(
+            app, "#plan-command"
+        )
+        # The freshly built lake counts as recently written: a second "y" confirms anyway.
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CompactPlanScreen)
+        await pilot.press("y")
+        await settle(app, pilot)
+        progress = app.screen
+        assert isinstance(progress, CompactProgressScreen)
+        assert progress.result is not None
+        [run] = progress.result.partitions
+        assert (run.state, run.files_before, run.files_after) == ("done", before_counts[HOT], 1)
+        assert f"files {before_counts[HOT]} → 1" in text_of(app, "#run-summary")
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert isinstance(app.screen, LakeScreen)
+        shown = {
+            (r["exchange"], r["trading_date"]): r["files"]
+            for r in screen.query_one(FrameTable).frame.iter_rows(named=True)
+        }
+        assert shown[HOT] == 1
+
+        await pilot.press("h")
+        await settle(app, pilot)
+        assert isinstance(app.screen, HistoryScreen)
+        newest = app.screen.query_one(FrameTable).frame.row(0, named=True)
+        assert newest["operation"] == "OPTIMIZE"
+        meta = dict(app.reader.history("trades", 1)[0].metadata)
+        assert meta["tool"] == "pointline-tui"
+        assert newest["who"] == f"{meta['user']}@{meta['host']}"
+
+    after_counts = file_counts(demo_lake, "trades")
+    assert after_counts == before_counts | {HOT: 1}
+    assert content(demo_lake, "trades") == before_content
+
+
+async def test_target_size_is_editable_and_skips_are_explained(demo_lake: Path) -> None:
+    app = build_app(demo_lake)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        await open_table(app, pilot, "trades")
+        await pilot.press("c")  # the table node: every partition
+        await settle(app, pilot)
+        plan = app.screen
+        assert isinstance(plan, CompactPlanScreen)
+        assert plan.plan is not None
+        assert plan.plan.skipped == 7
+        notes = plan.query_one(FrameTable).frame["note"].to_list()
+        assert sum("skip: only one file" in n for n in notes) == 7
+        await pilot.press("t", "backspace", "backspace", "backspace", "6", "4", "enter")
+        await settle(app, pilot)
+        assert plan.target_size_mb == 64
+        assert "at 64 MB" in text_of(app, "#plan-totals")
+        await pilot.press("t", "backspace", "backspace", "x", "enter")
+        await settle(app, pilot)
+        assert plan.target_size_mb == 64  # integers only; nothing changed
+        await pilot.press("escape")
+        assert isinstance(app.screen, LakeScreen)
+    assert file_counts(demo_lake, "trades")[HOT] > 1
+
+
+async def test_cancel_leaves_partitions_not_started_untouched(demo_lake: Path) -> None:
+    before = file_counts(demo_lake, "orderbook_updates")
+    app = build_app(demo_lake)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        from pointline_tui.screens.compact import CompactRequest
+
+        parts = tuple(sorted(before))
+        app.push_screen(CompactProgressScreen(CompactRequest("orderbook_updates", parts, 128)))
+        await pilot.press("escape")  # cancel at once: started partitions finish, the rest wait
+        await settle(app, pilot)
+        progress = app.screen
+        assert isinstance(progress, CompactProgressScreen)
+        assert progress.result is not None
+        states = {(p.exchange, p.trading_date): p.state for p in progress.result.partitions}
+        assert "cancelled" in states.values()
+        assert set(states.values()) <= {"done", "cancelled"}
+        assert "cancelled" in text_of(app, "#run-summary")
+    after = file_counts(demo_lake, "orderbook_updates")
+    for part, state in states.items():
+        if state == "cancelled":
+            assert after[part] == before[part]
+        else:
+            assert after[part] == 1
+
+
+async def test_a_failed_partition_shows_its_error_and_the_rest_finish(demo_lake: Path) -> None:
+    # Lose one data file of a hot partition behind the log's back: its compaction must fail.
+    actions = pl.DataFrame(DeltaTable(str(demo_lake / "trades")).get_add_actions(flatten=True))
+    victim = actions.filter(
+        pl.col("partition.exchange") == HOT[0], pl.col("partition.trading_date") == HOT[1]
+    )
+    (demo_lake / "trades" / victim["path"][0]).unlink()
+    app = build_app(demo_lake)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        from pointline_tui.screens.compact import CompactRequest
+
+        request = CompactRequest("trades", (HOT, ("okx", date(2024, 5, 1))), 128)
+        app.push_screen(CompactProgressScreen(request))
+        await settle(app, pilot)
+        result = app.screen.result  # type: ignore[attr-defined]
+        states = {(p.exchange, p.trading_date): p for p in result.partitions}
+        assert states[HOT].state == "failed"
+        assert states[HOT].error
+        assert states[("okx", date(2024, 5, 1))].state == "done"
+        assert "failed 1" in text_of(app, "#run-summary")
+
+
+async def test_vacuum_dry_run_typed_confirmation_and_report(demo_lake: Path) -> None:
+    app = build_app(demo_lake)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        app.screen.select_table("quotes")
+        await settle(app, pilot)
+        await pilot.press("v")
+        await settle(app, pilot)
+        vacuum = app.screen
+        assert isinstance(vacuum, VacuumScreen)
+        assert vacuum.dry_run is not None
+        assert vacuum.dry_run.report.files_removed == 0  # nothing is 168 h old yet
+        await pilot.press("t", "backspace", "backspace", "backspace", "0", "enter")
+        await settle(app, pilot)
+        report = vacuum.dry_run.report
+        assert report.files_removed == 6
+        listed = vacuum.query_one(FrameTable).frame
+        assert listed["partition"].unique().to_list() == ["okx/2024-05-01"]
+        assert listed["size"].sum() == report.bytes_freed
+        assert all((demo_lake / "quotes" / p).exists() for p in report.removed_files)
+        assert "below the minimum" in text_of(app, "#vacuum-summary")
+
+        await pilot.press("y", *"trade", "enter")  # wrong name: nothing deleted
+        await settle(app, pilot)
+        assert vacuum.done is None
+        assert all((demo_lake / "quotes" / p).exists() for p in report.removed_files)
+
+        await pilot.press(*"quotes", "enter")  # the field stays focused, emptied
+        await settle(app, pilot)
+        assert vacuum.done is not None
+        assert (vacuum.done.files_removed, vacuum.done.bytes_freed) == (6, report.bytes_freed)
+        assert not any((demo_lake / "quotes" / p).exists() for p in report.removed_files)
+        assert "removed 6 files" in text_of(app, "#vacuum-summary")
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert isinstance(app.screen, LakeScreen)
+    assert pl.read_delta(str(demo_lake / "quotes")).height > 0
+
+
+async def test_vacuum_of_marked_partitions_says_so(demo_lake: Path) -> None:
+    app = build_app(demo_lake)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        screen = await open_table(app, pilot, "quotes")
+        table = screen.query_one(FrameTable)
+        table.focus()
+        await pilot.press("space")
+        await settle(app, pilot)
+        marked = table.current_row()
+        assert marked is not None
+        assert "1 marked in quotes" in text_of(app, "#detail-status")
+        await pilot.press("v")
+        await settle(app, pilot)
+        vacuum = app.screen
+        assert isinstance(vacuum, VacuumScreen)
+        assert vacuum.partitions == [(marked["exchange"], marked["trading_date"])]
+        title = str(vacuum.query_one(".title", Static).render())
+        assert "only inside 1 marked partition(s)" in title
+
+
+async def test_read_only_offers_no_action_and_the_stores_refuse(demo_lake: Path) -> None:
+    before = file_counts(demo_lake, "trades")
+    app = build_app(demo_lake, read_only=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        assert "READ-ONLY" in app.sub_title
+        screen = await open_table(app, pilot, "trades")
+        screen.query_one(FrameTable).focus()
+        await pilot.press("asterisk", "c", "v")
+        await settle(app, pilot)
+        assert isinstance(app.screen, LakeScreen)
+        assert not screen.marks
+        footer = app.export_screenshot()
+        assert "Refresh" in footer
+        assert "Compact" not in footer
+        assert "Vacuum" not in footer
+        with pytest.raises(ReadOnlyError):
+            app.optimizer.compact_partitions("trades", exchange=HOT[0], trading_date=HOT[1])
+        with pytest.raises(ReadOnlyError):
+            app.vacuum.vacuum_table("trades", retention_hours=0, enforce_retention=False)
+    assert file_counts(demo_lake, "trades") == before
