@@ -24,7 +24,7 @@ class PointlineApp(App[None]):
         Binding("m", "show_manifest", "Manifest"),
         Binding("q", "show_quarantine", "Quarantine"),
         Binding("question_mark", "show_help", "Help", key_display="?"),
-        Binding("ctrl+q", "quit", "Quit"),
+        Binding("ctrl+q", "quit", "Quit", show=False),
     ]
 
     def __init__(
@@ -40,7 +40,7 @@ class PointlineApp(App[None]):
         self.optimizer = optimizer
         self.vacuum = vacuum
         self.read_only = read_only
-        self.sub_title = str(reader.silver_root) + ("  · READ-ONLY" if read_only else "")
+        self.sub_title = ("READ-ONLY · " if read_only else "") + str(reader.silver_root)
 
     def on_mount(self) -> None:
         self.push_screen(LakeScreen())

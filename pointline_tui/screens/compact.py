@@ -112,7 +112,7 @@ class CompactPlanScreen(Screen[CompactRequest | None]):
         yield FrameTable(PLAN_COLUMNS, id="plan-table")
         yield Static(id="plan-totals", markup=False)
         yield Static(id="plan-command", markup=False)
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one(FrameTable).focus()
@@ -275,7 +275,7 @@ class CompactProgressScreen(Screen[bool]):
         yield ProgressBar(total=len(self.request.partitions), show_eta=False, id="progress")
         yield FrameTable(RUN_COLUMNS, id="run-table")
         yield Static(id="run-summary", markup=False)
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self._show()

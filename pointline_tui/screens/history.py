@@ -53,7 +53,7 @@ class HistoryScreen(Screen[None]):
         yield Static(Text(f"History of {self.table}", style="bold"), id="history-title")
         yield FrameTable(COLUMNS, sortable=("version",), id="history-table")
         yield Static(id="history-detail", markup=False)
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one(FrameTable).loading = True

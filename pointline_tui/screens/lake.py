@@ -36,7 +36,7 @@ class LakeScreen(Screen[None]):
         Binding("c", "compact", "Compact"),
         Binding("v", "vacuum", "Vacuum"),
         Binding("space", "toggle_mark", "Mark", show=False),
-        Binding("asterisk", "mark_hot", "Mark hot", key_display="*"),
+        Binding("asterisk", "mark_hot", "Mark hot", key_display="*", show=False),
         Binding("u", "clear_marks", "Unmark", show=False),
         Binding("tab", "focus_next", "Switch pane", show=False),
     ]
@@ -86,7 +86,7 @@ class LakeScreen(Screen[None]):
                 yield Static(id="detail-body", markup=False)
                 yield FrameTable(PARTITION_COLUMNS, id="detail-table", marker=self._marker)
                 yield Static(id="detail-status", markup=False)
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one("#detail-table").display = False

@@ -67,13 +67,16 @@ def build_detail(app: PointlineApp, node: LakeNode) -> Detail:
             },
             schema={"name": pl.String, "group": pl.String, "state": pl.String, "reason": pl.String},
         )
-        return Detail(
-            node, f"Lake {reader.silver_root}", overview_text(overview), frame, tuple(TABLE_COLUMNS)
-        )
+        return Detail(node, "Lake overview", overview_text(overview), frame, tuple(TABLE_COLUMNS))
     assert node.table is not None
     entry = node.entry
     if entry is not None and entry.state != "delta":
-        body = Text(f"{entry.state.replace('_', ' ')}: {entry.reason or ''}")
+        what = {
+            "empty": "Empty folder",
+            "not_delta": "Not a Delta table",
+            "damaged": "Damaged Delta log",
+        }
+        body = Text(f"{what[entry.state]}: {entry.reason or 'no files'}")
         return Detail(node, node.table, body)
     if node.kind == "partition":
         assert node.exchange is not None
@@ -136,7 +139,7 @@ def summary_text(summary: TableSummary) -> Text:
         ("files / bytes", f"{count(summary.files)} / {human_bytes(summary.bytes)}"),
         ("rows", count(summary.rows)),
         ("partitions", f"{count(summary.partitions)} ({count(summary.hot_partitions)} hot)"),
-        ("columns", ", ".join(name for name, _ in summary.schema)),
+        ("columns", f"{len(summary.schema)}: " + ", ".join(name for name, _ in summary.schema)),
     ]
     for label, value in rows:
         text.append(f"{label:<15}", style="dim")

@@ -91,7 +91,7 @@ class VacuumScreen(Screen[bool]):
         yield FrameTable(FILE_COLUMNS, id="vacuum-files")
         yield Static(id="vacuum-summary", markup=False)
         yield Input(placeholder="type the table name to confirm", id="confirm-name")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one(FrameTable).focus()

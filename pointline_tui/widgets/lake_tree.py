@@ -22,7 +22,8 @@ GROUP_LABELS = {
     "control": "Control",
     "other": "Other folders",
 }
-HOT_MARK = "▲hot"
+HOT_MARK = "▲"
+"""Marks hot partitions (and, with a count, exchanges holding some); visible without colour."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,9 +96,9 @@ class LakeTree(Tree[LakeNode]):
         )
         for exchange, partitions, hot in per_exchange.iter_rows():
             label = Text(exchange)
-            label.append(f"  {count(partitions)}d", style="dim")
             if hot:
-                label.append(f" {HOT_MARK}×{hot}", style="bold yellow")
+                label.append(f" {HOT_MARK}{hot}", style="bold yellow")
+            label.append(f" ({count(partitions)})", style="dim")
             node.add(label, LakeNode("exchange", table=table, exchange=exchange))
 
     def has_partitions(self, table: str) -> bool:
@@ -114,9 +115,9 @@ class LakeTree(Tree[LakeNode]):
         days = stats.filter(exchange=data.exchange).sort("trading_date")
         for day, hot, files in days.select("trading_date", "hot", "files").iter_rows():
             label = Text(day.isoformat())
-            label.append(f"  {count(files)}f", style="dim")
             if hot:
                 label.append(f" {HOT_MARK}", style="bold yellow")
+            label.append(f" {count(files)}f", style="dim")
             event.node.add_leaf(
                 label,
                 LakeNode("partition", table=data.table, exchange=data.exchange, trading_date=day),
@@ -142,8 +143,8 @@ class LakeTree(Tree[LakeNode]):
 def _table_label(entry: TableEntry) -> Text:
     label = Text(entry.name)
     if entry.state == "empty":
-        label.append("  (empty folder)", style="dim")
+        label.append(" (empty)", style="dim")
     elif entry.state in ("not_delta", "damaged"):
-        reason = "not a Delta table" if entry.state == "not_delta" else "damaged log"
-        label.append(f"  ✗ {reason}", style="bold red")
+        reason = "not Delta" if entry.state == "not_delta" else "damaged"
+        label.append(f" ✗ {reason}", style="bold red")
     return label

@@ -1,0 +1,19 @@
+"""Snapshot fixtures: one frozen demo lake per session, placed at a fixed path per test."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.snapshots.frozen import build_frozen_demo_lake, place
+
+
+@pytest.fixture(scope="session")
+def frozen_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_frozen_demo_lake(tmp_path_factory.mktemp("frozen") / "silver")
+
+
+@pytest.fixture
+def frozen_lake(frozen_template: Path) -> Path:
+    return place(frozen_template)

@@ -1,0 +1,66 @@
+"""A demo lake with its wall-clock traces frozen, so that pictures of it are repeatable.
+
+delta-rs stamps commits and files with the time of writing and names files with random UUIDs;
+both would differ in every picture. This rewrites the demo lake's JSON log entries: commit and
+file times become fixed (2024-05-06, a minute per version) and data files get stable names.
+Test-only: the product never edits a Delta log.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from urllib.parse import quote, unquote
+
+from pointline_tui.demo import build_demo_lake
+
+BASE_MS = 1_714_953_600_000  # 2024-05-06T00:00:00Z
+SNAPSHOT_ROOT = Path("/tmp/pointline-tui-snapshots/silver")
+
+
+def build_frozen_demo_lake(target: Path) -> Path:
+    """Build the demo lake at ``target`` and freeze it."""
+    build_demo_lake(target)
+    for table in sorted(p for p in target.iterdir() if (p / "_delta_log").is_dir()):
+        _freeze_table(table)
+    return target
+
+
+def place(template: Path, target: Path = SNAPSHOT_ROOT) -> Path:
+    """Copy a frozen lake to the fixed path pictures show (replacing what is there)."""
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(template, target)
+    return target
+
+
+def _freeze_table(table: Path) -> None:
+    log = table / "_delta_log"
+    # The JSON commits are complete on their own; a checkpoint would repeat old times.
+    for checkpoint in [*log.glob("*.checkpoint*.parquet"), log / "_last_checkpoint"]:
+        checkpoint.unlink(missing_ok=True)
+    renames: dict[str, str] = {}
+    for commit in sorted(log.glob("*.json")):
+        stamp = BASE_MS + int(commit.stem) * 60_000
+        actions = [json.loads(line) for line in commit.read_text().splitlines() if line]
+        for action in actions:
+            if "commitInfo" in action:
+                action["commitInfo"]["timestamp"] = stamp
+            for kind, field in (("add", "modificationTime"), ("remove", "deletionTimestamp")):
+                if kind in action:
+                    entry = action[kind]
+                    entry["path"] = renames.setdefault(
+                        entry["path"], _stable(entry["path"], len(renames))
+                    )
+                    entry[field] = stamp
+        commit.write_text("".join(json.dumps(a) + "\n" for a in actions))
+    for old, new in renames.items():
+        source = table / unquote(old)
+        if source.exists():
+            source.rename(table / unquote(new))
+
+
+def _stable(path: str, index: int) -> str:
+    folder, _, _ = path.rpartition("/")
+    name = quote(f"part-{index:05d}.snappy.parquet")
+    return f"{folder}/{name}" if folder else name
