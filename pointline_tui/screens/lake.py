@@ -256,9 +256,9 @@ class LakeScreen(Screen[None]):
         return node.table, []
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("compact", "vacuum", "toggle_mark", "mark_hot") and self.lake_app.read_only:
-            return False  # read-only: no action is offered, not even greyed out
-        return True
+        # Read-only: no write action is offered, not even greyed out.
+        writes = action in ("compact", "vacuum", "toggle_mark", "mark_hot")
+        return not (writes and self.lake_app.read_only)
 
     def action_compact(self) -> None:
         from pointline_tui.screens.compact import CompactPlanScreen, CompactProgressScreen
