@@ -25,9 +25,16 @@ def _add_root_options(parser: argparse.ArgumentParser) -> None:
 
 
 def resolve_silver_root(
-    positional: Path | None, silver_root: Path | None, root: Path | None
+    positional: Path | None,
+    silver_root: Path | None,
+    root: Path | None,
+    *,
+    for_app: bool = True,
 ) -> Path:
     """The lake folder: argument, ``--silver-root``, ``--root``/silver, then the environment.
+
+    ``for_app`` words the "no lake given" message for the app (which also takes a positional
+    SILVER_ROOT and ``--demo``) or for a subcommand.
 
     Raises:
         UsageError: nothing names a lake, or the folder is missing or unreadable.
@@ -42,9 +49,10 @@ def resolve_silver_root(
     elif env.get("POINTLINE_ROOT"):
         path = Path(env["POINTLINE_ROOT"]) / "silver"
     else:
+        options = "SILVER_ROOT, --silver-root or --root" if for_app else "--silver-root or --root"
         raise UsageError(
-            "no lake given: pass SILVER_ROOT, --silver-root, --root, or set "
-            "POINTLINE_SILVER_ROOT or POINTLINE_ROOT (or try --demo)"
+            f"no lake given: pass {options}, or set POINTLINE_SILVER_ROOT or POINTLINE_ROOT"
+            + (" (or try --demo)" if for_app else "")
         )
     assert path is not None
     if not path.exists():
@@ -85,19 +93,24 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run_app(args: argparse.Namespace) -> int:
-    from pointline_tui.app import build_app
-
     if args.demo:
-        from pointline_tui.demo import build_demo_lake
-
-        folder = Path(tempfile.mkdtemp(prefix="pointline-demo-"))
-        print(f"Building the demo lake in {folder} ...", file=sys.stderr)
-        try:
-            build_demo_lake(folder / "silver")
-            build_app(folder / "silver", read_only=args.read_only).run()
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
-        return 0
+        return _run_demo(read_only=args.read_only)
     root = resolve_silver_root(args.silver_root_arg, args.silver_root, args.root)
+    from pointline_tui.app import build_app  # after the checks: a bad root fails fast
+
     build_app(root, read_only=args.read_only).run()
+    return 0
+
+
+def _run_demo(*, read_only: bool) -> int:
+    from pointline_tui.app import build_app
+    from pointline_tui.demo import build_demo_lake
+
+    folder = Path(tempfile.mkdtemp(prefix="pointline-demo-"))
+    print(f"Building the demo lake in {folder} ...", file=sys.stderr)
+    try:
+        build_demo_lake(folder / "silver")
+        build_app(folder / "silver", read_only=read_only).run()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
     return 0

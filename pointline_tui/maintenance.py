@@ -69,8 +69,9 @@ def compact_each(
     """Compact ``partitions`` one commit each, up to ``max_workers`` side by side.
 
     One delta-rs compaction keeps about one core busy, so the default runs one per core.
-    A failed partition records its error and the others go on; once ``cancelled()`` turns
-    true, partitions not started yet are marked cancelled (a started one finishes).
+    A failed partition (or one with no files) records its error and the others go on; once
+    ``cancelled()`` turns true, partitions not started yet are marked cancelled (a started one
+    finishes).
     """
     runs = {p: PartitionRun(exchange=p[0], trading_date=p[1]) for p in partitions}
     lock = threading.Lock()
@@ -96,6 +97,10 @@ def compact_each(
             publish(
                 replace(run, state="failed", elapsed_s=time.monotonic() - start, error=str(err))
             )
+            return
+        if not report.partitions_processed:
+            error = f"{table_name} has no partition {part[0]}/{part[1].isoformat()}"
+            publish(replace(run, state="failed", elapsed_s=time.monotonic() - start, error=error))
             return
         publish(
             replace(

@@ -80,29 +80,47 @@ def run_subcommand(argv: Sequence[str]) -> int:
         if args.command == "demo":
             from pointline_tui.demo import build_demo_lake
 
-            print(build_demo_lake(args.path))
+            try:
+                path = build_demo_lake(args.path)
+            except FileExistsError as err:
+                raise UsageError(f"{err}; pick a new or empty folder") from err
+            print(f"built the demo lake in {path}; open it with: pointline-tui {path}")
             return 0
-        reader = LakeReader(resolve_silver_root(None, args.silver_root, args.root))
+        silver_root = resolve_silver_root(None, args.silver_root, args.root, for_app=False)
+        reader = LakeReader(silver_root)
         command = {"stats": _stats, "compact": _compact, "vacuum": _vacuum}[args.command]
         return command(reader, args)
     except RetentionError as err:
-        raise UsageError(f"{err}; pass --force-retention to go ahead") from err
+        reason = str(err).removesuffix(" (override the check to go ahead)")
+        raise UsageError(f"{reason}; pass --force-retention to go ahead") from err
     except (OperationFailed, StorageError, OSError) as err:
         print(f"pointline-tui {args.command}: {err}", file=sys.stderr)
         return 1
 
 
-def _entry(reader: LakeReader, table: str) -> TableEntry:
+def _entry(reader: LakeReader, table: str, *, damaged_ok: bool = False) -> TableEntry:
+    """The catalog entry of ``table``.
+
+    Raises:
+        UsageError: no such folder, or one that is not a Delta table (exit code 2).
+        OperationFailed: a Delta table whose log does not load (exit code 1), unless
+            ``damaged_ok``.
+    """
     for entry in reader.catalog():
         if entry.name == table:
-            if entry.state != "delta":
-                raise UsageError(f"table {table!r} is not readable: {entry.reason}")
+            if entry.state == "damaged" and not damaged_ok:
+                raise OperationFailed(f"table {table!r} cannot be read: {entry.reason}")
+            if entry.state not in ("delta", "damaged"):
+                reason = entry.reason or "an empty folder"
+                raise UsageError(f"{table!r} in {reader.silver_root} is not a table: {reason}")
             return entry
     raise UsageError(f"no table {table!r} in {reader.silver_root}")
 
 
 def _stats(reader: LakeReader, args: argparse.Namespace) -> int:
-    entries = [_entry(reader, args.table)] if args.table else list(reader.catalog())
+    entries = (
+        [_entry(reader, args.table, damaged_ok=True)] if args.table else list(reader.catalog())
+    )
     records: list[dict[str, Any]] = []
     for entry in entries:
         if entry.state != "delta":
@@ -133,9 +151,7 @@ def _stats(reader: LakeReader, args: argparse.Namespace) -> int:
         _print_table(
             ["table", "exchange", "date", "files", "small", "bytes", "rows", "hot"],
             [
-                [r["table"], "error: " + r["error"], "", "", "", "", "", ""]
-                if "error" in r
-                else [
+                [
                     r["table"],
                     r["exchange"] or "-",
                     r["trading_date"] or "-",
@@ -146,18 +162,32 @@ def _stats(reader: LakeReader, args: argparse.Namespace) -> int:
                     "hot" if r["hot"] else "",
                 ]
                 for r in records
+                if "error" not in r
             ],
         )
-    return 1 if args.table and "error" in records[0] else 0
+        for r in records:
+            if "error" in r:
+                print(f"{r['table']}: cannot read: {r['error']}")
+    # A named table that cannot be read is a failed operation; in a listing it is one row.
+    return 1 if args.table and any("error" in r for r in records) else 0
 
 
 def _selected(reader: LakeReader, args: argparse.Namespace) -> pl.DataFrame:
     """The table's partition statistics narrowed to ``--exchange`` and ``--date``."""
     stats = reader.partition_stats(args.table)
+    if args.exchange is None and args.date is None:
+        return stats
+    if not _partitioned(stats):
+        raise UsageError(f"table {args.table!r} is not partitioned by exchange and date")
+    wanted = []
     if args.exchange is not None:
         stats = stats.filter(exchange=args.exchange)
+        wanted.append(f"--exchange {args.exchange}")
     if args.date is not None:
         stats = stats.filter(trading_date=args.date)
+        wanted.append(f"--date {args.date.isoformat()}")
+    if stats.is_empty():
+        raise UsageError(f"no partition of {args.table!r} matches {' '.join(wanted)}")
     return stats
 
 
@@ -177,8 +207,6 @@ def _compact(reader: LakeReader, args: argparse.Namespace) -> int:
         return 0
     store = DeltaEventStore(reader.silver_root)
     if not _partitioned(stats):
-        if args.exchange or args.date:
-            raise UsageError(f"table {args.table!r} is not partitioned by exchange and date")
         report = store.compact_partitions(args.table, target_size_mb=args.target_size_mb)
         _emit(args, _jsonable(asdict(report)), [_report_line(args.table, asdict(report))])
         return 0
@@ -194,8 +222,12 @@ def _compact(reader: LakeReader, args: argparse.Namespace) -> int:
         "partitions": [asdict(p) for p in run.partitions],
         "failed": run.count("failed"),
     }
-    lines = [_report_line(f"{p.exchange}/{p.trading_date}", asdict(p)) for p in done]
-    lines += [f"{p.exchange}/{p.trading_date}: FAILED {p.error}" for p in run.partitions if p.error]
+    lines = [
+        _report_line(f"{p.exchange}/{p.trading_date}", asdict(p))
+        if p.state == "done"
+        else f"{p.exchange}/{p.trading_date}: {p.state.upper()} {p.error or ''}".rstrip()
+        for p in run.partitions
+    ]
     lines.append(_report_line("total", payload))
     _emit(args, _jsonable(payload), lines)
     if run.count("failed"):
@@ -238,13 +270,17 @@ def _plan_lines(table: str, plan: CompactionPlan) -> list[str]:
         else:
             lines.append(
                 f"{where}: {count(p.files)} files ({count(p.small_files)} small), "
-                f"{human_bytes(p.bytes)} -> ~{count(p.expected_files)} files"
+                f"{human_bytes(p.bytes)} -> ~{_files(p.expected_files)}"
             )
     lines.append(
         f"{table}: {plan.to_compact} to compact, {plan.skipped} skipped; "
-        f"{count(plan.files)} files -> ~{count(plan.expected_files)} at {plan.target_size_mb} MB"
+        f"{_files(plan.files)} -> ~{count(plan.expected_files)} at {plan.target_size_mb} MB"
     )
     return lines
+
+
+def _files(n: int) -> str:
+    return f"{count(n)} file{'' if n == 1 else 's'}"
 
 
 def _report_line(label: str, figures: dict[str, Any]) -> str:

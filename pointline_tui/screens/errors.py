@@ -5,21 +5,22 @@ from __future__ import annotations
 from textual.dom import DOMNode
 from textual.worker import Worker, WorkerState
 
+from pointline_tui.formatting import plain_text
 from pointline_tui.storage.models import StorageError
 
 
 def report_worker_error(node: DOMNode, event: Worker.StateChanged) -> None:
     """Notify the failure of a worker; the app keeps running.
 
-    Messages are shown literally: delta-rs errors carry ANSI escapes and square brackets,
-    which Textual markup would misread.
+    Messages are shown literally (never as markup: delta-rs errors carry square brackets),
+    without their ANSI escapes.
     """
     if event.state != WorkerState.ERROR:
         return
     error = event.worker.error
     title = "Storage error" if isinstance(error, StorageError | OSError) else "Unexpected error"
     node.app.notify(
-        f"{event.worker.description or event.worker.name}: {error}",
+        plain_text(f"{event.worker.description or event.worker.name}: {error}"),
         title=title,
         severity="error",
         markup=False,

@@ -29,6 +29,10 @@ KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             ("h", "history of the selected table"),
             ("r", "refresh (reads only new commits)"),
             ("enter (partition row)", "show the partition's files"),
+            ("space / * / u", "mark a partition / mark every hot one / clear marks"),
+            ("c", "compact the marked (else selected) partitions: plan first"),
+            ("v", "vacuum the table, or only inside marked partitions: dry run first"),
+            ("▲", "a hot partition: at least 8 files under 32 MiB"),
         ),
     ),
     (
@@ -37,15 +41,20 @@ KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             ("s / S", "sort by the next column / reverse"),
             ("[ / ]", "previous / next page"),
             ("enter", "open the row"),
+            ("y / t / escape", "plans and dry runs: confirm / edit target or retention / cancel"),
         ),
     ),
     (
         "Manifest and quarantine",
         (
-            ("/", "filter"),
+            ("/", "filter: bronze path (manifest), symbol or file_id (quarantine)"),
             ("f", "cycle the status (manifest) or rule (quarantine) filter"),
+            ("t", "quarantine: cycle the source-table filter"),
+            ("c", "clear the filters"),
+            ("[ / ]", "previous / next page"),
             ("enter", "manifest entry: its quarantined rows; quarantine row: its manifest entry"),
-            ("e", "export the filtered quarantine rows"),
+            ("e", "export the filtered quarantine rows to CSV"),
+            ("r", "manifest: re-read the lake"),
         ),
     ),
 )

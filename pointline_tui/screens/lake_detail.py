@@ -8,7 +8,14 @@ from typing import TYPE_CHECKING
 import polars as pl
 from rich.text import Text
 
-from pointline_tui.formatting import count, human_bytes, iso_date, short_file_name, utc_time
+from pointline_tui.formatting import (
+    count,
+    human_bytes,
+    iso_date,
+    plain_text,
+    short_file_name,
+    utc_time,
+)
 from pointline_tui.lake.overview import LakeOverview
 from pointline_tui.lake.summary import TableSummary
 from pointline_tui.widgets.frame_table import Column
@@ -76,7 +83,7 @@ def build_detail(app: PointlineApp, node: LakeNode) -> Detail:
             "not_delta": "Not a Delta table",
             "damaged": "Damaged Delta log",
         }
-        body = Text(f"{what[entry.state]}: {entry.reason or 'no files'}")
+        body = Text(f"{what[entry.state]}: {plain_text(entry.reason or 'no files')}")
         return Detail(node, node.table, body)
     if node.kind == "partition":
         assert node.exchange is not None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -11,13 +10,13 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
+from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
 from textual.worker import Worker, WorkerState
 
-from pointline_tui.formatting import count, iso_date, utc_from_us
+from pointline_tui.formatting import count, iso_date, one_line, plain_text, utc_from_us
 from pointline_tui.lake.paging import Page
 from pointline_tui.screens.errors import report_worker_error
 from pointline_tui.storage.schemas import MANIFEST_STATUSES
@@ -25,24 +24,6 @@ from pointline_tui.widgets.frame_table import Column, FrameTable
 
 if TYPE_CHECKING:
     from pointline_tui.app import PointlineApp
-
-_ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-
-
-def plain_text(value: object) -> str:
-    """``value`` as printable text, without ANSI escapes and control characters.
-
-    delta-rs colours its errors and writers store anything: nothing shown may restyle or move
-    the terminal.
-    """
-    return _CONTROL.sub("", _ANSI.sub("", str(value)))
-
-
-def one_line(value: object) -> str:
-    """``plain_text`` on a single line, for a table cell."""
-    return " ".join(plain_text(value).split())
-
 
 COLUMNS = [
     Column("file_id", "id", str, numeric=True),
@@ -84,11 +65,13 @@ class ManifestScreen(Screen[None]):
     """Ingested bronze files: counts per status and source, the entry list and its detail."""
 
     CSS_PATH = "manifest.tcss"
+    AUTO_FOCUS = "FrameTable"
     PAGE_SIZE: ClassVar[int] = 100
     BINDINGS = [
         Binding("escape", "back", "Back"),
-        Binding("left_square_bracket", "page(-1)", "Prev", priority=True, key_display="["),
-        Binding("right_square_bracket", "page(1)", "Next", priority=True, key_display="]"),
+        # Priority: the table's own [ ] would only page within the one page it holds.
+        Binding("left_square_bracket", "page(-1)", "Page", priority=True, show=False),
+        Binding("right_square_bracket", "page(1)", "Page", priority=True, key_display="[ ]"),
         Binding("f", "cycle_status", "Status"),
         Binding("slash", "search", "Path", key_display="/"),
         Binding("c", "clear", "Clear"),
@@ -136,15 +119,17 @@ class ManifestScreen(Screen[None]):
             yield Static(id="status-other", classes="status", markup=False)
         yield Static(id="manifest-sources", markup=False)
         yield Static(id="manifest-filters", markup=False)
-        yield Input(placeholder="bronze path contains… (enter applies, esc closes)", id="search")
+        with Horizontal(id="manifest-search-bar"):
+            yield Static("bronze path contains ", classes="prompt", markup=False)
+            yield Input(placeholder="text; enter applies, esc closes", id="manifest-search")
         yield FrameTable(COLUMNS, page_size=self.PAGE_SIZE, id="manifest-table")
         yield Static(id="manifest-position", markup=False)
-        yield Static(id="manifest-detail", markup=False)
-        yield Footer()
+        # Scrollable (tab focuses it) so a long status_reason can be read in full.
+        with VerticalScroll(id="manifest-detail-scroll"):
+            yield Static(id="manifest-detail", markup=False)
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.query_one("#search").display = False
-        self.query_one(FrameTable).focus()
         self._show_filters()
         self._load_counts()
         self._reload()
@@ -220,6 +205,7 @@ class ManifestScreen(Screen[None]):
         table = self.query_one(FrameTable)
         table.loading = False
         table.show(message.page.rows)
+        self._refocus()
         table.move_cursor(row=0)
         self._show_detail()
         self.refresh_bindings()
@@ -250,7 +236,7 @@ class ManifestScreen(Screen[None]):
         row = table.current_row()
         detail = self.query_one("#manifest-detail", Static)
         detail.update(entry_text(row) if row else "")
-        detail.display = row is not None
+        self.query_one("#manifest-detail-scroll").display = row is not None
 
     def _show_filters(self) -> None:
         self.query_one("#manifest-filters", Static).update(
@@ -263,14 +249,8 @@ class ManifestScreen(Screen[None]):
     # -- actions ------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "page" and parameters:
-            page = self.current_page
-            if page is None:
-                return None
-            step = int(parameters[0])  # type: ignore[call-overload]
-            if step < 0:
-                return True if page.offset > 0 else None
-            return True if page.offset + page.limit < page.total else None
+        if action == "page":
+            return can_page(self.current_page)
         return True
 
     def action_page(self, step: int) -> None:
@@ -290,12 +270,12 @@ class ManifestScreen(Screen[None]):
         self._reload(EntryQuery(status=status, search=search))
 
     def action_search(self) -> None:
-        search = self.query_one("#search", Input)
+        search = self.query_one("#manifest-search", Input)
         search.value = self.entry_query.search or ""
-        search.display = True
+        self.query_one("#manifest-search-bar").add_class("-open")
         search.focus()
 
-    @on(Input.Submitted, "#search")
+    @on(Input.Submitted, "#manifest-search")
     def _search_submitted(self, event: Input.Submitted) -> None:
         self._close_search()
         text = event.value.strip() or None
@@ -310,14 +290,32 @@ class ManifestScreen(Screen[None]):
         self._refresh()
 
     def action_back(self) -> None:
-        if self.query_one("#search").display:
+        if self.query_one("#manifest-search-bar").has_class("-open"):
             self._close_search()
         else:
             self.app.pop_screen()
 
+    def _refocus(self) -> None:
+        """Focus the table, unless the operator focused something else.
+
+        A focus asked for while the table was loading does not take, and the closed search
+        input must not keep it.
+        """
+        focused = self.focused
+        if focused is None or (
+            focused.id == "manifest-search"
+            and not self.query_one("#manifest-search-bar").has_class("-open")
+        ):
+            self.query_one(FrameTable).focus()
+
     def _close_search(self) -> None:
-        self.query_one("#search").display = False
+        self.query_one("#manifest-search-bar").remove_class("-open")
         self.query_one(FrameTable).focus()
+
+
+def can_page(page: Page | None) -> bool | None:
+    """Paging is enabled when the result has more than one page (``None``: shown greyed)."""
+    return True if page is not None and page.total > page.limit else None
 
 
 def position_text(page: Page, table: FrameTable) -> Text:
@@ -365,9 +363,9 @@ def entry_text(row: dict[str, Any]) -> Text:
     text = Text()
     field("file", row.get("file_id"))
     text.append("  ")
-    field("status", row.get("status"))
+    text.append(plain_text(row.get("status")), style="bold")
     text.append("  ")
-    field("source", f"{row.get('vendor')}/{row.get('data_type')}")
+    text.append(plain_text(f"{row.get('vendor')}/{row.get('data_type')}"))
     text.append("  ")
     field("hash", row.get("file_hash"))
     text.append("\n")

@@ -11,15 +11,16 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
 from textual.worker import Worker, WorkerState
 
-from pointline_tui.formatting import count, utc_from_us
+from pointline_tui.formatting import count, one_line, plain_text, utc_from_us
 from pointline_tui.lake.paging import Page
 from pointline_tui.screens.errors import report_worker_error
-from pointline_tui.screens.manifest import ManifestScreen, one_line, plain_text, position_text
+from pointline_tui.screens.manifest import ManifestScreen, can_page, position_text
 from pointline_tui.widgets.frame_table import Column, FrameTable
 
 if TYPE_CHECKING:
@@ -88,11 +89,13 @@ class QuarantineScreen(Screen[None]):
     """Rows rejected during ingestion, filtered and paged without loading the whole log."""
 
     CSS_PATH = "quarantine.tcss"
+    AUTO_FOCUS = "FrameTable"
     PAGE_SIZE: ClassVar[int] = 100
     BINDINGS = [
         Binding("escape", "back", "Back"),
-        Binding("left_square_bracket", "page(-1)", "Prev", priority=True, key_display="["),
-        Binding("right_square_bracket", "page(1)", "Next", priority=True, key_display="]"),
+        # Priority: the table's own [ ] would only page within the one page it holds.
+        Binding("left_square_bracket", "page(-1)", "Page", priority=True, show=False),
+        Binding("right_square_bracket", "page(1)", "Page", priority=True, key_display="[ ]"),
         Binding("f", "cycle_rule", "Rule"),
         Binding("t", "cycle_table", "Table"),
         Binding("slash", "search", "Find", key_display="/"),
@@ -149,15 +152,18 @@ class QuarantineScreen(Screen[None]):
         yield Static(id="rule-counts", markup=False)
         yield Static(id="table-counts", markup=False)
         yield Static(id="quarantine-filters", markup=False)
-        yield Input(placeholder="symbol or file_id (enter applies, esc closes)", id="search")
+        with Horizontal(id="quarantine-search-bar"):
+            yield Static("symbol or file_id ", classes="prompt", markup=False)
+            yield Input(
+                placeholder="exact symbol, or digits for a file_id; enter applies, esc closes",
+                id="quarantine-search",
+            )
         yield FrameTable(COLUMNS, page_size=self.PAGE_SIZE, id="quarantine-table")
         yield Static(id="quarantine-position", markup=False)
         yield Static(id="quarantine-detail", markup=False)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.query_one("#search").display = False
-        self.query_one(FrameTable).focus()
         self.query_one("#rule-counts", Static).update(Text("counting rows…", style="dim"))
         self._load_counts()
         self._reload()
@@ -216,6 +222,7 @@ class QuarantineScreen(Screen[None]):
         table = self.query_one(FrameTable)
         table.loading = False
         table.show(message.page.rows)
+        self._refocus()
         table.move_cursor(row=0)
         self._show_detail()
         self.refresh_bindings()
@@ -264,13 +271,8 @@ class QuarantineScreen(Screen[None]):
     # -- actions ------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "page" and parameters:
-            page = self.current_page
-            if page is None:
-                return None
-            if int(parameters[0]) < 0:  # type: ignore[call-overload]
-                return True if page.offset > 0 else None
-            return True if page.offset + page.limit < page.total else None
+        if action == "page":
+            return can_page(self.current_page)
         return True
 
     def action_page(self, step: int) -> None:
@@ -295,13 +297,13 @@ class QuarantineScreen(Screen[None]):
         self._reload(replace(self.filters, source_table=table))
 
     def action_search(self) -> None:
-        search = self.query_one("#search", Input)
+        search = self.query_one("#quarantine-search", Input)
         current = self.filters.file_id if self.filters.file_id is not None else self.filters.symbol
         search.value = "" if current is None else str(current)
-        search.display = True
+        self.query_one("#quarantine-search-bar").add_class("-open")
         search.focus()
 
-    @on(Input.Submitted, "#search")
+    @on(Input.Submitted, "#quarantine-search")
     def _search_submitted(self, event: Input.Submitted) -> None:
         self._close_search()
         text = event.value.strip()
@@ -317,13 +319,26 @@ class QuarantineScreen(Screen[None]):
         self._export(self.filters, Path.cwd())
 
     def action_back(self) -> None:
-        if self.query_one("#search").display:
+        if self.query_one("#quarantine-search-bar").has_class("-open"):
             self._close_search()
         else:
             self.app.pop_screen()
 
+    def _refocus(self) -> None:
+        """Focus the table, unless the operator focused something else.
+
+        A focus asked for while the table was loading does not take, and the closed search
+        input must not keep it.
+        """
+        focused = self.focused
+        if focused is None or (
+            focused.id == "quarantine-search"
+            and not self.query_one("#quarantine-search-bar").has_class("-open")
+        ):
+            self.query_one(FrameTable).focus()
+
     def _close_search(self) -> None:
-        self.query_one("#search").display = False
+        self.query_one("#quarantine-search-bar").remove_class("-open")
         self.query_one(FrameTable).focus()
 
 
@@ -349,7 +364,7 @@ def counts_text(label: str, counts: pl.DataFrame, column: str, active: str | Non
 
 
 def row_text(row: dict[str, Any]) -> Text:
-    """One log row in two or three lines; stored strings stay literal (never markup)."""
+    """One log row in four lines; stored strings stay literal (never markup)."""
 
     def field(label: str, value: object) -> None:
         text.append(f"{label} ", style="dim")
@@ -361,16 +376,16 @@ def row_text(row: dict[str, Any]) -> Text:
     field("seq", row.get("file_seq"))
     field("severity", row.get("severity"))
     field("rule", row.get("rule_name"))
-    symbol = row.get("symbol")
-    symbol_id = row.get("symbol_id")
-    field("symbol", f"{symbol} ({symbol_id})" if symbol_id is not None else symbol)
+    symbol, symbol_id = row.get("symbol"), row.get("symbol_id")
+    field("symbol", symbol if symbol_id is None else f"{symbol} ({symbol_id})")
     text.append("\n")
     field("field", row.get("field_name"))
     field("value", row.get("field_value"))
     field("event", utc_from_us(row.get("ts_event_us")))
     field("logged", utc_from_us(row.get("logged_at_ts_us")))
     text.append("\n")
-    field("bronze", row.get("bronze_path"))
     field("message", row.get("message"))
+    text.append("\n")
+    field("bronze", row.get("bronze_path"))
     text.rstrip()
     return text

@@ -12,6 +12,8 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable
 
+from pointline_tui.formatting import one_line
+
 Formatter = Callable[[Any], str]
 
 
@@ -166,7 +168,7 @@ class FrameTable(DataTable[Text]):
             for col in self.frame_columns:
                 value = row.get(col.name)
                 # Text, never markup: values such as delta-rs errors may hold "[...]".
-                text = Text("-" if value is None else col.format(value))
+                text = Text("-" if value is None else one_line(col.format(value)))
                 if col.numeric:
                     text.justify = "right"
                 cells.append(text)

@@ -1,0 +1,82 @@
+"""Regenerate the SVG screenshots in this folder from the demo lake.
+
+Run from the repository root: ``python screenshots/make_screenshots.py``. The demo lake is
+built with its commit times and file names frozen (see ``tests/snapshots/frozen.py``), so the
+pictures only change when the console does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from textual.pilot import Pilot  # noqa: E402
+
+from pointline_tui.app import build_app  # noqa: E402
+from tests.snapshots.frozen import build_frozen_demo_lake, place  # noqa: E402
+
+Step = str | Callable[[Pilot], Awaitable[None]]
+SIZE = (100, 30)
+
+
+def select(table: str) -> Step:
+    async def run(pilot: Pilot) -> None:
+        pilot.app.screen.select_table(table)  # type: ignore[attr-defined]
+
+    return run
+
+
+async def focus_detail(pilot: Pilot) -> None:
+    pilot.app.screen.query_one("#detail-table").focus()
+
+
+SHOTS: dict[str, list[Step]] = {
+    "lake-overview": [],
+    "table-partitions": [select("trades"), "enter", "down", "enter"],
+    "partition-files": [select("trades"), "enter", "down", "enter", "down", "down"],
+    "history": [select("quotes"), "h"],
+    "manifest": ["m"],
+    "manifest-failed": ["m", "f", "f", "f"],
+    "quarantine": ["q"],
+    "help": ["question_mark"],
+    "compact-plan": [select("trades"), "enter", focus_detail, "asterisk", "c"],
+    "compact-report": [select("trades"), "enter", focus_detail, "asterisk", "c", "y"],
+    "vacuum-dry-run": [select("quotes"), "v"],
+    "vacuum-confirm": [select("quotes"), "v", "t", "backspace", "backspace", "backspace", "1", "enter", "y"],
+}
+
+
+async def shoot(lake: Path, name: str, steps: list[Step]) -> None:
+    app = build_app(lake)
+    app.theme = "textual-dark"
+    async with app.run_test(size=SIZE) as pilot:
+        for step in [None, *steps]:
+            if isinstance(step, str):
+                await pilot.press(step)
+            elif step is not None:
+                await step(pilot)
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+        for widget in app.screen.query("Input"):
+            widget.cursor_blink = False  # type: ignore[attr-defined]
+        await pilot.pause()
+        app.save_screenshot(f"{name}.svg", path=str(Path(__file__).parent))
+    print(f"screenshots/{name}.svg")
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        template = build_frozen_demo_lake(Path(tmp) / "silver")
+        for name, steps in SHOTS.items():
+            asyncio.run(shoot(place(template), name, steps))
+
+
+if __name__ == "__main__":
+    main()
