@@ -127,8 +127,8 @@ class DeltaEventStore:
             else [None]
         )
         for part in targets:
-            self._compact_one(path, table_name, part, target_size_mb * MB)
-        dt = require_table(path, table_name)
+            self._compact_one(dt, path, part, _paths(before, part), target_size_mb * MB)
+        dt.update_incremental()
         after = active_files(dt)
         if not partitioned:
             (files_before, bytes_before), (files_after, bytes_after) = (
@@ -155,7 +155,12 @@ class DeltaEventStore:
         )
 
     def _compact_one(
-        self, path: Path, table_name: str, part: Partition | None, target_size: int
+        self,
+        dt: DeltaTable,
+        path: Path,
+        part: Partition | None,
+        planned: set[str],
+        target_size: int,
     ) -> None:
         """Compact one partition (or a whole unpartitioned table) in one commit.
 
@@ -167,9 +172,9 @@ class DeltaEventStore:
         filters = None
         if part is not None:
             filters = [("exchange", "=", part[0]), ("trading_date", "=", part[1].isoformat())]
-        planned = _paths(active_files(require_table(path, table_name)), part)
+        table_name = path.name
         with _partition_lock(path, part):
-            dt = require_table(path, table_name)
+            dt.update_incremental()  # only the commits since the plan
             if not planned <= _paths(active_files(dt), part):
                 where = f"partition {part[0]}/{part[1]}" if part else "the table"
                 raise ConflictError(
