@@ -32,7 +32,12 @@ HOT = {  # (table, exchange, day index) -> extra small bronze files ingested one
     ("orderbook_updates", "okx", 2): 9,
 }
 COMPACTED = ("quotes", "okx", 0, 5)  # table, exchange, day index, extra files then compacted
-QUARANTINE_RULES = ("price_non_positive", "crossed_book", "ts_out_of_order", "unknown_symbol")
+QUARANTINE_RULES = {  # rule -> the field it flags
+    "price_non_positive": "price",
+    "crossed_book": "price",
+    "ts_out_of_order": "ts_event_us",
+    "unknown_symbol": "symbol",
+}
 
 
 @dataclass
@@ -116,8 +121,14 @@ class _Ingest:
         if self.files % 5 == 0:
             bad = frame.gather_every(7).head(30 + self.files % 11)
             frame = frame.join(bad.select("file_seq"), on="file_seq", how="anti")
-            rule = QUARANTINE_RULES[(self.files // 5) % len(QUARANTINE_RULES)]
-            self.quarantine.append(table, bad, rule, file_id)
+            rule = list(QUARANTINE_RULES)[(self.files // 5) % len(QUARANTINE_RULES)]
+            field = QUARANTINE_RULES[rule]
+            if field not in bad.columns:  # quotes have bid/ask prices
+                field = "bid_price"
+            context = bad.with_columns(
+                field_name=pl.lit(field), field_value=pl.col(field).cast(pl.String)
+            )
+            self.quarantine.append(table, context, rule, file_id)
         self.events.append(table, frame)
         self.manifest.update_status(
             file_id,

@@ -48,7 +48,17 @@ SHOTS: dict[str, list[Step]] = {
     "compact-plan": [select("trades"), "enter", focus_detail, "asterisk", "c"],
     "compact-report": [select("trades"), "enter", focus_detail, "asterisk", "c", "y"],
     "vacuum-dry-run": [select("quotes"), "v"],
-    "vacuum-confirm": [select("quotes"), "v", "t", "backspace", "backspace", "backspace", "1", "enter", "y"],
+    "vacuum-confirm": [
+        select("quotes"),
+        "v",
+        "t",
+        "backspace",
+        "backspace",
+        "backspace",
+        "1",
+        "enter",
+        "y",
+    ],
 }
 
 
@@ -66,6 +76,7 @@ async def shoot(lake: Path, name: str, steps: list[Step]) -> None:
             await pilot.pause()
         for widget in app.screen.query("Input"):
             widget.cursor_blink = False  # type: ignore[attr-defined]
+        app.clear_notifications()
         await pilot.pause()
         app.save_screenshot(f"{name}.svg", path=str(Path(__file__).parent))
     print(f"screenshots/{name}.svg")
