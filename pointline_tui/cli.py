@@ -20,7 +20,7 @@ class UsageError(Exception):
 
 
 def _add_root_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--silver-root", type=Path, help="the silver lake folder")
+    parser.add_argument("--silver-root", type=Path, metavar="PATH", help="the silver lake folder")
     parser.add_argument("--root", type=Path, help="a pointline root; the lake is ROOT/silver")
 
 
@@ -70,7 +70,13 @@ def _app_parser() -> argparse.ArgumentParser:
         description="Console for a pointline silver lake (Delta tables). "
         f"Subcommands: {', '.join(SUBCOMMANDS)} (pointline-tui SUBCOMMAND --help).",
     )
-    parser.add_argument("silver_root_arg", nargs="?", type=Path, metavar="SILVER_ROOT")
+    parser.add_argument(
+        "silver_root_arg",
+        nargs="?",
+        type=Path,
+        metavar="SILVER_ROOT",
+        help="the silver lake folder",
+    )
     _add_root_options(parser)
     parser.add_argument("--demo", action="store_true", help="build a demo lake and open it")
     parser.add_argument("--read-only", action="store_true", help="offer and allow no writes")

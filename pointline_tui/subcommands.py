@@ -35,37 +35,57 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     demo = sub.add_parser("demo", help="build the demo lake at PATH")
-    demo.add_argument("path", type=Path)
+    demo.add_argument("path", type=Path, metavar="PATH", help="a new or empty folder")
 
     stats = sub.add_parser("stats", help="per-partition file statistics")
-    stats.add_argument("table", nargs="?")
-    stats.add_argument("--json", action="store_true")
+    stats.add_argument("table", nargs="?", metavar="TABLE", help="one table (default: all)")
+    stats.add_argument("--json", action="store_true", help="print JSON instead of a table")
     _add_root_options(stats)
 
     compact = sub.add_parser("compact", help="compact a table's partitions")
-    compact.add_argument("table")
+    compact.add_argument("table", metavar="TABLE")
     _add_partition_options(compact)
-    compact.add_argument("--target-size-mb", type=int, default=128)
+    compact.add_argument(
+        "--target-size-mb", type=int, default=128, metavar="N", help="file size to aim for (128)"
+    )
     compact.add_argument("--dry-run", action="store_true", help="print the plan only")
-    compact.add_argument("--json", action="store_true")
+    compact.add_argument("--json", action="store_true", help="print JSON instead of text")
     _add_root_options(compact)
 
     vacuum = sub.add_parser("vacuum", help="delete files no current version references")
-    vacuum.add_argument("table")
-    vacuum.add_argument("--retention-hours", type=int, default=168)
-    vacuum.add_argument("--dry-run", action="store_true")
+    vacuum.add_argument("table", metavar="TABLE")
+    vacuum.add_argument(
+        "--retention-hours",
+        type=int,
+        default=168,
+        metavar="H",
+        help="keep files removed less than H hours ago (168)",
+    )
+    vacuum.add_argument("--dry-run", action="store_true", help="list the files only")
     vacuum.add_argument(
         "--force-retention", action="store_true", help="allow a retention below the minimum"
     )
     _add_partition_options(vacuum)
-    vacuum.add_argument("--json", action="store_true")
+    vacuum.add_argument("--json", action="store_true", help="print JSON instead of text")
     _add_root_options(vacuum)
     return parser
 
 
 def _add_partition_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--exchange")
-    parser.add_argument("--date", type=date.fromisoformat, help="trading date, YYYY-MM-DD")
+    parser.add_argument("--exchange", metavar="X", help="only this exchange's partitions")
+    parser.add_argument(
+        "--date",
+        type=_trading_date,
+        metavar="YYYY-MM-DD",
+        help="only this trading date's partitions",
+    )
+
+
+def _trading_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
 def run_subcommand(argv: Sequence[str]) -> int:

@@ -1,14 +1,22 @@
+"""Demo lakes for the tests: built once per session, copied for every test that writes."""
+
+from __future__ import annotations
+
 import shutil
 from pathlib import Path
+
 import pytest
+
 from pointline_tui.demo import build_demo_lake
 
+
 @pytest.fixture(scope="session")
-def demo_lake_template(tmp_path_factory) -> Path:
-    return build_demo_lake(tmp_path_factory.mktemp("demo") / "silver")
+def demo_lake_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo lake's silver root, built once; never write to it (copy it: ``demo_lake``)."""
+    return build_demo_lake(tmp_path_factory.mktemp("demo-template") / "silver")
+
 
 @pytest.fixture
 def demo_lake(demo_lake_template: Path, tmp_path: Path) -> Path:
-    target = tmp_path / "silver"
-    shutil.copytree(demo_lake_template, target)
-    return target
+    """A private copy of the demo lake; returns its silver root."""
+    return Path(shutil.copytree(demo_lake_template, tmp_path / "silver"))
