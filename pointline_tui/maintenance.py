@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -16,6 +17,7 @@ import polars as pl
 from pointline_tui.lake.history import HistoryEntry
 from pointline_tui.storage.contracts import PartitionOptimizer
 from pointline_tui.storage.models import StorageError, VacuumReport
+from pointline_tui.storage.schemas import EVENT_TABLES
 
 Partition = tuple[str, date]
 PartitionState = Literal["waiting", "running", "done", "failed", "cancelled"]
@@ -129,19 +131,23 @@ def writer_warnings(
     stats: pl.DataFrame,
     pending: pl.DataFrame,
     *,
+    table: str | None = None,
     now: datetime | None = None,
     recent: timedelta = RECENT_WRITE,
 ) -> dict[Partition, str]:
     """Partitions that writers may still be touching, with the reasons (short, for a column).
 
     A partition is flagged when its newest file is younger than ``recent``, or when a pending
-    manifest row points at it: its bronze path names the exchange and its trading-date range
-    covers the date (or, without a range, the path names the date).
+    manifest row points at it: one of its bronze path's segments is the exchange, and its
+    trading-date range covers the date (or, without a range, the path names the date). The
+    manifest has no table column; a row whose data_type is another event table's name is
+    taken to be for that table.
 
     Args:
         partitions: the (exchange, trading_date) keys to check.
         stats: a partition statistics frame (exchange, trading_date, last_modified).
         pending: the manifest's pending rows.
+        table: the table being compacted, to leave out other tables' pending files.
         now: the current time (UTC), for tests.
         recent: how young a file must be to count as a recent write.
     """
@@ -152,7 +158,13 @@ def writer_warnings(
             "exchange", "trading_date", "last_modified"
         ).iter_rows()
     }
-    rows = pending.select("bronze_path", "trading_date_min", "trading_date_max").rows()
+    rows = [
+        (set(_SEGMENT.split(path)), path, low, high)
+        for path, data_type, low, high in pending.select(
+            "bronze_path", "data_type", "trading_date_min", "trading_date_max"
+        ).iter_rows()
+        if table is None or data_type == table or data_type not in EVENT_TABLES
+    ]
     warnings: dict[Partition, str] = {}
     for exchange, day in partitions:
         reasons = []
@@ -162,11 +174,11 @@ def writer_warnings(
             reasons.append(f"written {minutes} min ago")
         waiting = sum(
             1
-            for path, low, high in rows
-            if exchange in path
+            for segments, path, low, high in rows
+            if exchange in segments
             and (
                 (low is not None and high is not None and low <= day <= high)
-                or day.isoformat() in path
+                or (low is None and day.isoformat() in path)
             )
         )
         if waiting:
@@ -174,6 +186,10 @@ def writer_warnings(
         if reasons:
             warnings[(exchange, day)] = ", ".join(reasons)
     return warnings
+
+
+_SEGMENT = re.compile(r"[/\\=]")
+"""Separators of the parts of a bronze path that may name an exchange."""
 
 
 class PartitionVacuum(Protocol):

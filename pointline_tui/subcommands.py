@@ -221,8 +221,8 @@ def _compact(reader: LakeReader, args: argparse.Namespace) -> int:
         raise UsageError(f"--target-size-mb must be at least 1, got {args.target_size_mb}")
     stats = _selected(reader, args)
     keys = [(ex, day) for ex, day in stats.select("exchange", "trading_date").iter_rows()]
+    plan = plan_compaction(stats, keys, target_size_mb=args.target_size_mb)
     if args.dry_run:
-        plan = plan_compaction(stats, keys, target_size_mb=args.target_size_mb)
         _emit(args, _jsonable(asdict(plan)), _plan_lines(args.table, plan))
         return 0
     store = DeltaEventStore(reader.silver_root)
@@ -230,7 +230,10 @@ def _compact(reader: LakeReader, args: argparse.Namespace) -> int:
         report = store.compact_partitions(args.table, target_size_mb=args.target_size_mb)
         _emit(args, _jsonable(asdict(report)), [_report_line(args.table, asdict(report))])
         return 0
-    run = compact_each(store, args.table, keys, target_size_mb=args.target_size_mb)
+    # As in the console: only the partitions the plan does not skip are rewritten.
+    todo = [(p.exchange, p.trading_date) for p in plan.partitions if not p.skipped]
+    skipped = [p for p in plan.partitions if p.skipped]
+    run = compact_each(store, args.table, todo, target_size_mb=args.target_size_mb)  # type: ignore[arg-type]
     done = [p for p in run.partitions if p.state == "done"]
     payload = {
         "table_name": run.table_name,
@@ -241,6 +244,10 @@ def _compact(reader: LakeReader, args: argparse.Namespace) -> int:
         "bytes_after": run.total("bytes_after"),
         "partitions": [asdict(p) for p in run.partitions],
         "failed": run.count("failed"),
+        "skipped": [
+            {"exchange": p.exchange, "trading_date": p.trading_date, "reason": p.skip_reason}
+            for p in skipped
+        ],
     }
     lines = [
         _report_line(f"{p.exchange}/{p.trading_date}", asdict(p))
@@ -248,10 +255,11 @@ def _compact(reader: LakeReader, args: argparse.Namespace) -> int:
         else f"{p.exchange}/{p.trading_date}: {p.state.upper()} {p.error or ''}".rstrip()
         for p in run.partitions
     ]
+    lines += [f"{p.exchange}/{iso_date(p.trading_date)}: skip ({p.skip_reason})" for p in skipped]
     lines.append(_report_line("total", payload))
     _emit(args, _jsonable(payload), lines)
     if run.count("failed"):
-        raise OperationFailed(f"{run.count('failed')} of {len(keys)} partitions failed")
+        raise OperationFailed(f"{run.count('failed')} of {len(todo)} partitions failed")
     return 0
 
 

@@ -344,10 +344,13 @@ def test_compact_a_table(demo_lake: Path, capsys: pytest.CaptureFixture[str]) ->
     assert content(demo_lake, "trades") == checksums
     assert report.keys() >= COMPACT_FIELDS
     assert report["table_name"] == "trades"
-    assert report["partitions_processed"] == len(before)
-    assert report["files_before"] == sum(before.values())
-    assert report["files_after"] == sum(after.values())
-    assert report["bytes_after"] == add_actions(demo_lake, "trades")["size_bytes"].sum()
+    # Plan first, as in the console: single-file partitions are skipped, not rewritten.
+    assert report["partitions_processed"] == 1
+    assert (report["files_before"], report["files_after"]) == (before[HOT], 1)
+    hot_files = add_actions(demo_lake, "trades").filter(
+        pl.col("partition.exchange") == HOT[0], pl.col("partition.trading_date") == HOT[1]
+    )
+    assert report["bytes_after"] == hot_files["size_bytes"].sum()
     per_partition = {
         (p["exchange"], date.fromisoformat(p["trading_date"])): (
             p["state"],
@@ -356,7 +359,10 @@ def test_compact_a_table(demo_lake: Path, capsys: pytest.CaptureFixture[str]) ->
         )
         for p in report["partitions"]
     }
-    assert per_partition == {k: ("done", before[k], after[k]) for k in before}
+    assert per_partition == {HOT: ("done", before[HOT], 1)}
+    skipped = {(p["exchange"], date.fromisoformat(p["trading_date"])) for p in report["skipped"]}
+    assert skipped == set(before) - {HOT}
+    assert {p["reason"] for p in report["skipped"]} == {"only one file"}
 
     commits = DeltaTable(str(demo_lake / "trades")).history()
     new = [c for c in commits if c["version"] > version]
@@ -396,16 +402,19 @@ def test_compact_scoped_by_exchange_and_date(
 
     report = run_json(capsys, "compact", "trades", "--exchange", "okx", "--silver-root", demo_lake)
     assert {p["exchange"] for p in report["partitions"]} == {"okx"}
-    assert report["partitions_processed"] == 4
+    assert report["partitions_processed"] == 1  # the warmed partition; the rest have one file
+    assert {p["exchange"] for p in report["skipped"]} == {"okx"}
+    assert len(report["skipped"]) == 3
     assert file_counts(demo_lake, "trades") == after | {WARMED: 1}
     assert content(demo_lake, "trades") == checksums
 
     report = run_json(
         capsys, "compact", "trades", "--date", "2024-05-03", "--silver-root", demo_lake
     )
-    assert {p["trading_date"] for p in report["partitions"]} == {"2024-05-03"}
-    assert report["partitions_processed"] == 2
-    assert report["files_before"] == report["files_after"] == 2
+    assert report["partitions"] == []
+    assert report["partitions_processed"] == 0
+    assert {p["trading_date"] for p in report["skipped"]} == {"2024-05-03"}
+    assert len(report["skipped"]) == 2
 
 
 def test_compact_dry_run_plans_and_changes_nothing(
@@ -466,14 +475,14 @@ def test_a_failing_partition_exits_1_and_the_others_finish(
     code, out, err = run(capsys, "compact", "trades", "--json", "--silver-root", demo_lake)
 
     assert code == 1
-    assert "1 of 8 partitions failed" in err
+    assert "1 of 2 partitions failed" in err
     report = json.loads(out)
     states = {(p["exchange"], p["trading_date"]): p for p in report["partitions"]}
     failed = states.pop((HOT[0], HOT[1].isoformat()))
     assert failed["state"] == "failed"
     assert "not found" in failed["error"]
     assert {p["state"] for p in states.values()} == {"done"}
-    assert (report["failed"], report["partitions_processed"]) == (1, 7)
+    assert (report["failed"], report["partitions_processed"]) == (1, 1)
     assert file_counts(demo_lake, "trades")[WARMED] == 1, "the others were still compacted"
 
 

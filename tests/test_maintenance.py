@@ -186,12 +186,23 @@ def stats_frame(modified: dict[tuple[str, date], datetime]) -> pl.DataFrame:
 
 
 def pending_rows(*rows: tuple[str, date | None, date | None]) -> pl.DataFrame:
+    """Pending rows whose data_type is the path's third part, as the demo's bronze paths."""
     frame = pl.DataFrame(
         [
-            {"bronze_path": path, "trading_date_min": low, "trading_date_max": high}
+            {
+                "bronze_path": path,
+                "data_type": path.split("/")[2],
+                "trading_date_min": low,
+                "trading_date_max": high,
+            }
             for path, low, high in rows
         ],
-        schema={"bronze_path": pl.String, "trading_date_min": pl.Date, "trading_date_max": pl.Date},
+        schema={
+            "bronze_path": pl.String,
+            "data_type": pl.String,
+            "trading_date_min": pl.Date,
+            "trading_date_max": pl.Date,
+        },
     )
     return frame
 
@@ -226,6 +237,20 @@ def test_pending_manifest_rows_flag_the_partition_they_name() -> None:
     assert "2 pending manifest files" in warnings[named]
     assert "1 pending manifest file" in warnings[ranged]
     assert "written" not in warnings[named]
+
+
+def test_pending_rows_match_whole_exchange_names_and_their_own_table() -> None:
+    day = date(2024, 5, 4)
+    stats = stats_frame({("binance", day): NOW - timedelta(days=1)})
+    pending = pending_rows(("tardis/binance-futures/trades/2024-05-04/p.csv.gz", None, None))
+    assert writer_warnings([("binance", day)], stats, pending, now=NOW) == {}
+
+    pending = pending_rows(("tardis/okx/quotes/2024-05-04/p.csv.gz", None, None))
+    stats = stats_frame({("okx", day): NOW - timedelta(days=1)})
+    assert writer_warnings([("okx", day)], stats, pending, table="trades", now=NOW) == {}
+    assert set(writer_warnings([("okx", day)], stats, pending, table="quotes", now=NOW)) == {
+        ("okx", day)
+    }
 
 
 def test_both_reasons_together_and_the_demo_manifest(demo_lake_template: Path) -> None:

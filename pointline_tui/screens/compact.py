@@ -127,7 +127,7 @@ class CompactPlanScreen(Screen[CompactRequest | None]):
         )
         stats = app.reader.partition_stats(self.table)
         pending = app.reader.manifest().entries(status="pending", limit=100_000).rows
-        warnings = writer_warnings(self.partitions, stats, pending)
+        warnings = writer_warnings(self.partitions, stats, pending, table=self.table)
         self.post_message(self.PlanLoaded(plan, warnings))
 
     def on_worker_state_changed(self, event: Any) -> None:
