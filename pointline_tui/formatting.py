@@ -26,6 +26,11 @@ def count(n: int | None) -> str:
     return "-" if n is None else f"{n:,}"
 
 
+def files(n: int | None) -> str:
+    """``1`` -> ``"1 file"``, ``1200`` -> ``"1,200 files"``."""
+    return f"{count(n)} file{'' if n == 1 else 's'}"
+
+
 def utc_time(value: datetime | None) -> str:
     """A UTC timestamp to the second, ``"-"`` when unknown."""
     if value is None:

@@ -17,7 +17,7 @@ from typing import Any
 import polars as pl
 
 from pointline_tui.cli import UsageError, _add_root_options, resolve_silver_root
-from pointline_tui.formatting import count, human_bytes, iso_date
+from pointline_tui.formatting import count, files, human_bytes, iso_date
 from pointline_tui.lake.catalog import TableEntry
 from pointline_tui.lake.plan import CompactionPlan, plan_compaction
 from pointline_tui.lake.reader import LakeReader
@@ -298,17 +298,13 @@ def _plan_lines(table: str, plan: CompactionPlan) -> list[str]:
         else:
             lines.append(
                 f"{where}: {count(p.files)} files ({count(p.small_files)} small), "
-                f"{human_bytes(p.bytes)} -> ~{_files(p.expected_files)}"
+                f"{human_bytes(p.bytes)} -> ~{files(p.expected_files)}"
             )
     lines.append(
         f"{table}: {plan.to_compact} to compact, {plan.skipped} skipped; "
-        f"{_files(plan.files)} -> ~{count(plan.expected_files)} at {plan.target_size_mb} MB"
+        f"{files(plan.files)} -> ~{count(plan.expected_files)} at {plan.target_size_mb} MB"
     )
     return lines
-
-
-def _files(n: int) -> str:
-    return f"{count(n)} file{'' if n == 1 else 's'}"
 
 
 def _report_line(label: str, figures: dict[str, Any]) -> str:

@@ -19,6 +19,7 @@ sys.path.insert(0, str(ROOT))
 from textual.pilot import Pilot  # noqa: E402
 
 from pointline_tui.app import build_app  # noqa: E402
+from tests.pilot import settle  # noqa: E402
 from tests.snapshots.frozen import build_frozen_demo_lake, place  # noqa: E402
 
 Step = str | Callable[[Pilot], Awaitable[None]]
@@ -71,9 +72,7 @@ async def shoot(lake: Path, name: str, steps: list[Step]) -> None:
                 await pilot.press(step)
             elif step is not None:
                 await step(pilot)
-            await pilot.pause()
-            await app.workers.wait_for_complete()
-            await pilot.pause()
+            await settle(pilot)
         for widget in app.screen.query("Input"):
             widget.cursor_blink = False  # type: ignore[attr-defined]
         app.clear_notifications()

@@ -16,7 +16,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label, ProgressBar, Static
 
-from pointline_tui.formatting import count, human_bytes, iso_date
+from pointline_tui.formatting import count, files, human_bytes, iso_date
 from pointline_tui.lake.plan import CompactionPlan
 from pointline_tui.maintenance import (
     CompactionRun,
@@ -110,6 +110,7 @@ class CompactPlanScreen(Screen[CompactRequest | None]):
             yield Label("Target file size (MB) ")
             yield Input(str(self.target_size_mb), type="integer", id="target")
         yield FrameTable(PLAN_COLUMNS, id="plan-table")
+        yield Static(id="plan-note", markup=False)
         yield Static(id="plan-totals", markup=False)
         yield Static(id="plan-command", markup=False)
         yield Footer(compact=True, show_command_palette=False)
@@ -157,7 +158,7 @@ class CompactPlanScreen(Screen[CompactRequest | None]):
         totals = (
             f"{plan.to_compact} to compact, {plan.skipped} skipped · "
             f"{count(plan.files)} files ({count(plan.small_files)} small), "
-            f"{human_bytes(plan.bytes)} → ~{count(plan.expected_files)} files "
+            f"{human_bytes(plan.bytes)} → ~{files(plan.expected_files)} "
             f"at {plan.target_size_mb} MB"
         )
         if self.warnings:
@@ -171,6 +172,12 @@ class CompactPlanScreen(Screen[CompactRequest | None]):
         if len(commands) > 2:
             shown += f"\n  … and {len(commands) - 2} more"
         self.query_one("#plan-command", Static).update(shown or "nothing to compact")
+
+    def on_data_table_row_highlighted(self) -> None:
+        """Show the highlighted partition's note in full (its column is cut at 80 columns)."""
+        row = self.query_one(FrameTable).current_row()
+        note = "" if row is None else f"{row['exchange']}/{row['trading_date']}: {row['note']}"
+        self.query_one("#plan-note", Static).update(note)
 
     def _request(self) -> CompactRequest:
         todo = tuple(

@@ -114,16 +114,25 @@ class LakeScreen(Screen[None]):
 
     def on_lake_screen_catalog_loaded(self, message: CatalogLoaded) -> None:
         tree = self.query_one(LakeTree)
+        previous = self.selected
         expanded = tree.show_catalog(message.entries)
         for table in expanded:
             self._load_partitions(table)
         if message.refreshed is not None:
             changed = ", ".join(message.refreshed) or "no table"
             self.notify(f"Refreshed: new commits in {changed}", timeout=3, markup=False)
-        if self.selected is None:
+        if previous is None:
             self.selected = LakeNode("lake")
+        elif previous.table is not None:
+            # The rebuilt tree puts its cursor on top: once it has, back to the table.
+            self.call_after_refresh(self._reselect, previous.table)
         else:
-            self._load_detail(self.selected)
+            self._load_detail(previous)
+
+    def _reselect(self, table: str) -> None:
+        self.query_one(LakeTree).select_table(table)
+        if self.selected is not None and self.selected.table == table:
+            self._load_detail(self.selected)  # an equal node does not fire the watcher
 
     def on_lake_screen_partitions_loaded(self, message: PartitionsLoaded) -> None:
         self.query_one(LakeTree).show_partitions(message.table, message.stats)

@@ -130,9 +130,10 @@ def overview_rows(overview: LakeOverview) -> list[tuple[str, str]]:
     if broken:
         rows.append(("unreadable folders", count(broken)))
     if overview.manifest_status:
-        rows.append(
-            ("manifest", " · ".join(f"{s} {count(n)}" for s, n in overview.manifest_status))
-        )
+        statuses = [f"{s} {count(n)}" for s, n in overview.manifest_status]
+        rows.append(("manifest", " · ".join(statuses[:2])))  # two per line: fits 80 columns
+        if statuses[2:]:
+            rows.append(("", " · ".join(statuses[2:])))
     return rows
 
 

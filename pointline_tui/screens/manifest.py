@@ -127,7 +127,7 @@ class ManifestScreen(Screen[None]):
         # Scrollable (tab focuses it) so a long status_reason can be read in full.
         with VerticalScroll(id="manifest-detail-scroll"):
             yield Static(id="manifest-detail", markup=False)
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self._show_filters()

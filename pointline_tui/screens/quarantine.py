@@ -161,7 +161,7 @@ class QuarantineScreen(Screen[None]):
         yield FrameTable(COLUMNS, page_size=self.PAGE_SIZE, id="quarantine-table")
         yield Static(id="quarantine-position", markup=False)
         yield Static(id="quarantine-detail", markup=False)
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one("#rule-counts", Static).update(Text("counting rows…", style="dim"))

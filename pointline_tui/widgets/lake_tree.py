@@ -127,6 +127,7 @@ class LakeTree(Tree[LakeNode]):
         """Move the cursor to ``table``'s node."""
         node = self._table_node(table)
         if node is not None:
+            _ = self.last_line  # lays out the lines, so that a node just added has its line
             self.move_cursor(node)
             self.scroll_to_node(node)
 

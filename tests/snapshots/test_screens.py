@@ -9,6 +9,7 @@ import pytest
 from textual.pilot import Pilot
 
 from pointline_tui.app import PointlineApp, build_app
+from tests.pilot import settle
 
 SIZES = pytest.mark.parametrize("size", [(80, 24), (140, 40)], ids=["80x24", "140x40"])
 
@@ -32,12 +33,6 @@ def steps(*actions: str | Callable[[Pilot], Awaitable[None]]) -> Callable[[Pilot
         await settle(pilot)
 
     return run
-
-
-async def settle(pilot: Pilot) -> None:
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def select(table: str) -> Callable[[Pilot], Awaitable[None]]:

@@ -16,12 +16,11 @@ from pointline_tui.storage.delta import DeltaEventStore
 from pointline_tui.widgets.frame_table import FrameTable
 from pointline_tui.widgets.lake_tree import LakeTree
 from tests.frames import trades
+from tests.pilot import settle as settle_pilot
 
 
 async def settle(app: PointlineApp, pilot) -> None:
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
+    await settle_pilot(pilot)
 
 
 def text_of(app: PointlineApp, selector: str) -> str:

@@ -14,14 +14,11 @@ from pointline_tui.screens.quarantine import QuarantineScreen
 from pointline_tui.storage.delta.manifest_store import DeltaManifestStore
 from pointline_tui.storage.schemas import MANIFEST_STATUSES
 from pointline_tui.widgets.frame_table import FrameTable
+from tests.pilot import settle as settle_pilot
 
 
 async def settle(app: PointlineApp, pilot) -> None:
-    # A result can start more work (a jump pushes a screen that loads): settle a few rounds.
-    for _ in range(3):
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+    await settle_pilot(pilot)
 
 
 def text_of(app: PointlineApp, selector: str) -> str:

@@ -1,0 +1,25 @@
+"""Waiting for a Pilot-driven app to finish its work, shared by the UI and snapshot tests."""
+
+from __future__ import annotations
+
+from textual.pilot import Pilot
+from textual.worker import WorkerCancelled, WorkerFailed
+
+
+async def settle(pilot: Pilot) -> None:
+    """Wait until no worker runs, over as many rounds as results start new work.
+
+    ``wait_for_complete`` raises when a worker it waits on was cancelled (a newer selection
+    replaced it) or failed (the screen reported it): both are outcomes here, not errors.
+    """
+    app = pilot.app
+    for _ in range(20):
+        await pilot.pause()
+        try:
+            await app.workers.wait_for_complete()
+        except (WorkerCancelled, WorkerFailed):
+            continue
+        await pilot.pause()
+        if not any(worker.is_running for worker in app.workers):
+            return
+    raise AssertionError("the app kept starting work")
