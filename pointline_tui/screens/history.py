@@ -80,7 +80,8 @@ class HistoryScreen(Screen[None]):
                 {
                     "version": e.version,
                     "timestamp": e.timestamp,
-                    "operation": e.operation,
+                    # A partition-scoped vacuum commits as an empty WRITE naming itself.
+                    "operation": dict(e.metadata).get("pointline_operation", e.operation),
                     "who": _who(e),
                     "summary": _summary(e),
                 }

@@ -205,3 +205,14 @@ async def test_help_and_command_palette(demo_lake: Path) -> None:
         await settle(app, pilot)
         assert isinstance(app.screen, HistoryScreen)
         assert app.screen.table == "trades"
+
+
+async def test_no_color_keeps_every_mark_readable(demo_lake: Path, monkeypatch) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = build_app(demo_lake)
+    assert app.no_color
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await open_table(app, pilot, "trades")
+        # Hot partitions are marked by a sign, not only by colour.
+        assert any("▲" in line for line in tree_lines(app))

@@ -207,10 +207,11 @@ async def test_vacuum_of_marked_partitions_says_so(demo_lake: Path) -> None:
         screen = await open_table(app, pilot, "quotes")
         table = screen.query_one(FrameTable)
         table.focus()
-        await pilot.press("space")
+        await pilot.press("down", "down", "down", "down", "space")  # okx 2024-05-01: compacted
         await settle(app, pilot)
         marked = table.current_row()
         assert marked is not None
+        assert (marked["exchange"], marked["trading_date"]) == ("okx", date(2024, 5, 1))
         assert "1 marked in quotes" in text_of(app, "#detail-status")
         await pilot.press("v")
         await settle(app, pilot)
@@ -219,6 +220,23 @@ async def test_vacuum_of_marked_partitions_says_so(demo_lake: Path) -> None:
         assert vacuum.partitions == [(marked["exchange"], marked["trading_date"])]
         title = str(vacuum.query_one(".title", Static).render())
         assert "only inside 1 marked partition(s)" in title
+
+        await pilot.press("t", "backspace", "backspace", "backspace", "0", "enter")
+        await settle(app, pilot)
+        await pilot.press("y", *"quotes", "enter")
+        await settle(app, pilot)
+        assert vacuum.done is not None
+        assert vacuum.dry_run is not None
+        assert vacuum.done.removed_files == vacuum.dry_run.report.removed_files
+        inside = f"exchange={marked['exchange']}/trading_date={marked['trading_date']}/"
+        assert all(p.startswith(inside) for p in vacuum.done.removed_files)
+        await pilot.press("escape")
+        await settle(app, pilot)
+        await pilot.press("h")
+        await settle(app, pilot)
+        newest = app.screen.query_one(FrameTable).frame.row(0, named=True)
+        assert vacuum.done.files_removed == 6
+        assert newest["operation"] == "VACUUM PARTITIONS"
 
 
 async def test_read_only_offers_no_action_and_the_stores_refuse(demo_lake: Path) -> None:
