@@ -45,9 +45,9 @@ async def open_manifest(app: PointlineApp, pilot) -> ManifestScreen:
     return app.screen
 
 
-async def test_status_counts_and_sources_match_the_manifest(shared_demo_lake: Path) -> None:
-    rows = manifest(shared_demo_lake)
-    app = build_app(shared_demo_lake)
+async def test_status_counts_and_sources_match_the_manifest(demo_lake_template: Path) -> None:
+    rows = manifest(demo_lake_template)
+    app = build_app(demo_lake_template)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_manifest(app, pilot)
         for status in MANIFEST_STATUSES:
@@ -62,11 +62,11 @@ async def test_status_counts_and_sources_match_the_manifest(shared_demo_lake: Pa
         assert shown_ids(app) == sorted(rows.get_column("file_id").to_list(), reverse=True)
 
 
-async def test_f_cycles_to_failed_entries_with_their_reasons(shared_demo_lake: Path) -> None:
-    failed = manifest(shared_demo_lake).filter(pl.col("status") == "failed")
+async def test_f_cycles_to_failed_entries_with_their_reasons(demo_lake_template: Path) -> None:
+    failed = manifest(demo_lake_template).filter(pl.col("status") == "failed")
     failed = failed.sort("file_id", descending=True)
     assert failed.height > 0
-    app = build_app(shared_demo_lake)
+    app = build_app(demo_lake_template)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_manifest(app, pilot)
         await pilot.press("f", "f", "f")  # all -> pending -> success -> failed
@@ -86,22 +86,22 @@ async def test_f_cycles_to_failed_entries_with_their_reasons(shared_demo_lake: P
                 await pilot.pause()
         await pilot.press("f")  # -> quarantined
         await settle(app, pilot)
-        quarantined = manifest(shared_demo_lake).filter(pl.col("status") == "quarantined")
+        quarantined = manifest(demo_lake_template).filter(pl.col("status") == "quarantined")
         assert sorted(shown_ids(app)) == sorted(quarantined.get_column("file_id").to_list())
         await pilot.press("f")  # -> all again
         await settle(app, pilot)
         assert screen.entry_query.status is None
-        assert len(shown_ids(app)) == manifest(shared_demo_lake).height
+        assert len(shown_ids(app)) == manifest(demo_lake_template).height
 
 
 async def test_paging_moves_the_window(
-    shared_demo_lake: Path, monkeypatch: pytest.MonkeyPatch
+    demo_lake_template: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(ManifestScreen, "PAGE_SIZE", 20)
-    ids = sorted(manifest(shared_demo_lake).get_column("file_id").to_list(), reverse=True)
+    ids = sorted(manifest(demo_lake_template).get_column("file_id").to_list(), reverse=True)
     total = len(ids)
     assert total > 40
-    app = build_app(shared_demo_lake)
+    app = build_app(demo_lake_template)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_manifest(app, pilot)
         assert shown_ids(app) == ids[:20]
@@ -118,11 +118,11 @@ async def test_paging_moves_the_window(
         assert shown_ids(app) == ids[20:40]
 
 
-async def test_slash_filters_by_bronze_path(shared_demo_lake: Path) -> None:
-    rows = manifest(shared_demo_lake)
+async def test_slash_filters_by_bronze_path(demo_lake_template: Path) -> None:
+    rows = manifest(demo_lake_template)
     expected = rows.filter(pl.col("bronze_path").str.contains("okx/quotes", literal=True))
     assert 0 < expected.height < rows.height
-    app = build_app(shared_demo_lake)
+    app = build_app(demo_lake_template)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_manifest(app, pilot)
         await pilot.press("slash")
@@ -150,12 +150,12 @@ async def test_slash_filters_by_bronze_path(shared_demo_lake: Path) -> None:
         assert not isinstance(app.screen, ManifestScreen)
 
 
-async def test_enter_jumps_to_the_entry_quarantined_rows_and_back(shared_demo_lake: Path) -> None:
-    quarantined = manifest(shared_demo_lake).filter(pl.col("status") == "quarantined")
+async def test_enter_jumps_to_the_entry_quarantined_rows_and_back(demo_lake_template: Path) -> None:
+    quarantined = manifest(demo_lake_template).filter(pl.col("status") == "quarantined")
     file_id = int(quarantined.get_column("file_id").max())
-    expected = log(shared_demo_lake).filter(pl.col("file_id") == file_id)
+    expected = log(demo_lake_template).filter(pl.col("file_id") == file_id)
     assert expected.height > 0
-    app = build_app(shared_demo_lake)
+    app = build_app(demo_lake_template)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_manifest(app, pilot)
         await pilot.press("f", "f", "f", "f")  # -> quarantined, newest first
@@ -184,11 +184,11 @@ async def test_enter_jumps_to_the_entry_quarantined_rows_and_back(shared_demo_la
         assert app.screen is quarantine
 
 
-async def test_enter_on_an_entry_without_quarantined_rows_stays(shared_demo_lake: Path) -> None:
-    failed = manifest(shared_demo_lake).filter(pl.col("status") == "failed")
+async def test_enter_on_an_entry_without_quarantined_rows_stays(demo_lake_template: Path) -> None:
+    failed = manifest(demo_lake_template).filter(pl.col("status") == "failed")
     file_id = int(failed.get_column("file_id").max())
-    assert log(shared_demo_lake).filter(pl.col("file_id") == file_id).is_empty()
-    app = build_app(shared_demo_lake)
+    assert log(demo_lake_template).filter(pl.col("file_id") == file_id).is_empty()
+    app = build_app(demo_lake_template)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_manifest(app, pilot)
         await pilot.press("f", "f", "f", "enter")
@@ -198,10 +198,10 @@ async def test_enter_on_an_entry_without_quarantined_rows_stays(shared_demo_lake
         assert f"no quarantined rows for file {file_id}" in messages
 
 
-async def test_opens_filtered_by_status_or_on_one_file(shared_demo_lake: Path) -> None:
-    rows = manifest(shared_demo_lake)
+async def test_opens_filtered_by_status_or_on_one_file(demo_lake_template: Path) -> None:
+    rows = manifest(demo_lake_template)
     pending = rows.filter(pl.col("status") == "pending").get_column("file_id").to_list()
-    app = build_app(shared_demo_lake)
+    app = build_app(demo_lake_template)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
         app.push_screen(ManifestScreen(status="pending"))

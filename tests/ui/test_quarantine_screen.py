@@ -36,9 +36,9 @@ def page_rows(app) -> pl.DataFrame:
     return app.screen.query_one(FrameTable).frame
 
 
-async def test_counts_by_rule_and_by_source_table(shared_demo_lake: Path) -> None:
-    rows = with_source(log(shared_demo_lake))
-    app = build_app(shared_demo_lake)
+async def test_counts_by_rule_and_by_source_table(demo_lake_template: Path) -> None:
+    rows = with_source(log(demo_lake_template))
+    app = build_app(demo_lake_template)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_quarantine(app, pilot)
         rules = " ".join(text_of(app, "#rule-counts").split())  # undo wrapping at 80 columns
@@ -51,12 +51,12 @@ async def test_counts_by_rule_and_by_source_table(shared_demo_lake: Path) -> Non
 
 
 async def test_pages_cover_the_whole_log_one_hundred_rows_at_a_time(
-    shared_demo_lake: Path,
+    demo_lake_template: Path,
 ) -> None:
-    rows = log(shared_demo_lake)
+    rows = log(demo_lake_template)
     total = rows.height
     assert total > 200  # three pages
-    app = build_app(shared_demo_lake)
+    app = build_app(demo_lake_template)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_quarantine(app, pilot)
         seen = []
@@ -77,14 +77,14 @@ async def test_pages_cover_the_whole_log_one_hundred_rows_at_a_time(
         assert text_of(app, "#quarantine-position").startswith(f"rows {first - 99}-{first}")
 
 
-async def test_rule_and_table_filters_cycle_and_clear(shared_demo_lake: Path) -> None:
-    rows = with_source(log(shared_demo_lake))
+async def test_rule_and_table_filters_cycle_and_clear(demo_lake_template: Path) -> None:
+    rows = with_source(log(demo_lake_template))
     by_rule = rows.group_by("rule_name").len().sort(["len", "rule_name"], descending=[True, False])
     by_table = rows.group_by("source_table").len()
     by_table = by_table.sort(["len", "source_table"], descending=[True, False])
     rule, second_rule = by_rule.get_column("rule_name").to_list()[:2]
     table = by_table.get_column("source_table").to_list()[0]
-    app = build_app(shared_demo_lake)
+    app = build_app(demo_lake_template)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_quarantine(app, pilot)
         await pilot.press("f")
@@ -109,11 +109,11 @@ async def test_rule_and_table_filters_cycle_and_clear(shared_demo_lake: Path) ->
         assert f"of {rows.height}" in text_of(app, "#quarantine-position")
 
 
-async def test_search_takes_a_file_id_or_a_symbol(shared_demo_lake: Path) -> None:
-    rows = log(shared_demo_lake)
+async def test_search_takes_a_file_id_or_a_symbol(demo_lake_template: Path) -> None:
+    rows = log(demo_lake_template)
     file_id = int(rows.get_column("file_id").min())
     symbol = rows.get_column("symbol").drop_nulls().sort().to_list()[0]
-    app = build_app(shared_demo_lake)
+    app = build_app(demo_lake_template)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_quarantine(app, pilot)
         await pilot.press("slash")
@@ -136,8 +136,8 @@ async def test_search_takes_a_file_id_or_a_symbol(shared_demo_lake: Path) -> Non
         assert f"of {expected.height}" in text_of(app, "#quarantine-position")
 
 
-async def test_enter_opens_the_rows_manifest_entry(shared_demo_lake: Path) -> None:
-    app = build_app(shared_demo_lake)
+async def test_enter_opens_the_rows_manifest_entry(demo_lake_template: Path) -> None:
+    app = build_app(demo_lake_template)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_quarantine(app, pilot)
         await pilot.press("down")
@@ -152,13 +152,13 @@ async def test_enter_opens_the_rows_manifest_entry(shared_demo_lake: Path) -> No
         assert app.screen is screen
 
 
-async def test_opens_with_filters(shared_demo_lake: Path) -> None:
-    rows = with_source(log(shared_demo_lake))
+async def test_opens_with_filters(demo_lake_template: Path) -> None:
+    rows = with_source(log(demo_lake_template))
     first = rows.row(0, named=True)
     expected = rows.filter(
         file_id=first["file_id"], rule_name=first["rule_name"], source_table=first["source_table"]
     )
-    app = build_app(shared_demo_lake)
+    app = build_app(demo_lake_template)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
         app.push_screen(
@@ -176,14 +176,14 @@ async def test_opens_with_filters(shared_demo_lake: Path) -> None:
 
 
 async def test_export_writes_the_filtered_rows_to_a_new_csv(
-    shared_demo_lake: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    demo_lake_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    rows = log(shared_demo_lake)
+    rows = log(demo_lake_template)
     rule = rows.group_by("rule_name").len().sort(["len", "rule_name"], descending=[True, False])
     rule = rule.get_column("rule_name")[0]
     expected = rows.filter(pl.col("rule_name") == rule)
-    app = build_app(shared_demo_lake)
+    app = build_app(demo_lake_template)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_quarantine(app, pilot)
         await pilot.press("f")
