@@ -55,12 +55,13 @@ def resolve_silver_root(
             + (" (or try --demo)" if for_app else "")
         )
     assert path is not None
-    if not path.exists():
-        raise UsageError(f"silver root {path} does not exist")
-    if not path.is_dir():
-        raise UsageError(f"silver root {path} is not a folder")
-    if not os.access(path, os.R_OK | os.X_OK):
-        raise UsageError(f"silver root {path} is not readable")
+    from pointline_tui.lake.catalog import check_root
+    from pointline_tui.lake.errors import LakeRootError
+
+    try:
+        check_root(path)
+    except LakeRootError as err:
+        raise UsageError(str(err)) from err
     return path
 
 

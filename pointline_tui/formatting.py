@@ -83,3 +83,12 @@ def plain_text(value: object) -> str:
 def one_line(value: object) -> str:
     """``plain_text`` on a single line, for a table cell."""
     return " ".join(plain_text(value).split())
+
+
+def whole_number(text: str, *, minimum: int) -> int | None:
+    """``text`` as an integer of at least ``minimum``; ``None`` when it is not one."""
+    try:
+        value = int(text.strip())
+    except ValueError:
+        return None
+    return value if value >= minimum else None

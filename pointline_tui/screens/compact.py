@@ -16,7 +16,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label, ProgressBar, Static
 
-from pointline_tui.formatting import count, files, human_bytes, iso_date
+from pointline_tui.formatting import count, files, human_bytes, iso_date, whole_number
 from pointline_tui.lake.plan import CompactionPlan
 from pointline_tui.maintenance import (
     CompactionRun,
@@ -192,11 +192,8 @@ class CompactPlanScreen(Screen[CompactRequest | None]):
 
     @on(Input.Submitted, "#target")
     def _target_submitted(self, event: Input.Submitted) -> None:
-        try:
-            value = int(event.value)
-            if value < 1:
-                raise ValueError
-        except ValueError:
+        value = whole_number(event.value, minimum=1)
+        if value is None:
             self.notify(
                 f"Target size must be a whole number of MB ≥ 1, not {event.value!r}",
                 severity="error",

@@ -15,7 +15,13 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label, Static
 
-from pointline_tui.formatting import count, human_bytes, partition_label, short_file_name
+from pointline_tui.formatting import (
+    count,
+    human_bytes,
+    partition_label,
+    short_file_name,
+    whole_number,
+)
 from pointline_tui.maintenance import Partition, oldest_restorable_version
 from pointline_tui.screens.errors import report_worker_error
 from pointline_tui.storage.models import VacuumReport
@@ -170,11 +176,8 @@ class VacuumScreen(Screen[bool]):
 
     @on(Input.Submitted, "#retention")
     def _retention_submitted(self, event: Input.Submitted) -> None:
-        try:
-            value = int(event.value)
-            if value < 0:
-                raise ValueError
-        except ValueError:
+        value = whole_number(event.value, minimum=0)
+        if value is None:
             self.notify(
                 f"Retention must be a whole number of hours ≥ 0, not {event.value!r}",
                 severity="error",
