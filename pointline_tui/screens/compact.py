@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -265,6 +266,7 @@ class CompactProgressScreen(Screen[bool]):
         }
         self.result: CompactionRun | None = None
         self._cancel = threading.Event()
+        self._started: dict[Partition, float] = {}
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -283,6 +285,7 @@ class CompactProgressScreen(Screen[bool]):
 
     def on_mount(self) -> None:
         self._show()
+        self._ticker = self.set_interval(1, self._show)  # running partitions' elapsed time
         self._run()
 
     @work(thread=True, exclusive=True, group="compaction", exit_on_error=False)
@@ -303,19 +306,30 @@ class CompactProgressScreen(Screen[bool]):
 
     def on_compact_progress_screen_partition_updated(self, message: PartitionUpdated) -> None:
         run = message.run
-        self.runs[(run.exchange, run.trading_date)] = run
+        key = (run.exchange, run.trading_date)
+        if run.state == "running":
+            self._started[key] = time.monotonic()
+        self.runs[key] = run
         self._show()
 
     def on_compact_progress_screen_run_finished(self, message: RunFinished) -> None:
         self.result = message.run
         self.runs = {(p.exchange, p.trading_date): p for p in message.run.partitions}
+        self._ticker.stop()
         self._show()
 
     def _show(self) -> None:
         runs = list(self.runs.values())
         finished = sum(1 for r in runs if r.state in ("done", "failed", "cancelled"))
         self.query_one(ProgressBar).update(progress=finished)
-        frame = pl.DataFrame([_run_row(r) for r in runs], schema=_RUN_SCHEMA)
+        now = time.monotonic()
+        rows = [
+            _run_row(r, now - self._started[(r.exchange, r.trading_date)])
+            if r.state == "running" and (r.exchange, r.trading_date) in self._started
+            else _run_row(r)
+            for r in runs
+        ]
+        frame = pl.DataFrame(rows, schema=_RUN_SCHEMA)
         self.query_one(FrameTable).show(frame, keep_page=True)
         done = [r for r in runs if r.state == "done"]
         states = " · ".join(
@@ -356,13 +370,13 @@ _RUN_SCHEMA = {
 }
 
 
-def _run_row(run: PartitionRun) -> dict[str, Any]:
+def _run_row(run: PartitionRun, running_for: float | None = None) -> dict[str, Any]:
     done = run.state == "done"
     return {
         "exchange": run.exchange,
         "trading_date": run.trading_date,
         "state": run.state,
-        "elapsed": _elapsed(run.elapsed_s),
+        "elapsed": _elapsed(run.elapsed_s if running_for is None else running_for),
         "files": f"{count(run.files_before)} → {count(run.files_after)}" if done else None,
         "bytes": f"{human_bytes(run.bytes_before)} → {human_bytes(run.bytes_after)}"
         if done
