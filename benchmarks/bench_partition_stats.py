@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import statistics
 import subprocess
@@ -38,6 +37,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import polars as pl
+from _measure import Measured
 from deltalake import DeltaTable
 
 from pointline_tui.lake import LakeReader
@@ -115,37 +115,16 @@ def delta_tables(root: Path) -> list[Path]:
 # -- measuring (in the child process) ---------------------------------------------------------
 
 
-def _rss_kib(field: str) -> int | None:
-    """VmRSS or VmHWM of this process in KiB (None off Linux)."""
-    try:
-        status = Path("/proc/self/status").read_text()
-    except OSError:
-        return None
-    for line in status.splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1])
-    return None
-
-
-def _reset_peak() -> bool:
-    """Reset VmHWM to the current RSS (Linux >= 4.0)."""
-    try:
-        Path("/proc/self/clear_refs").write_text("5")
-    except OSError:
-        return False
-    return True
-
-
 def timed(step: Callable[[], tuple[int, int]]) -> dict[str, float]:
     """Run ``step`` (returning partitions and files seen); seconds and peak RSS growth in MiB."""
-    linux = _reset_peak()
-    before = _rss_kib("VmRSS") if linux else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    start = time.perf_counter()
-    partitions, files = step()
-    seconds = time.perf_counter() - start
-    peak = _rss_kib("VmHWM") if linux else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    growth = ((peak or 0) - (before or 0)) / 1024
-    return {"seconds": seconds, "mib": growth, "partitions": partitions, "files": files}
+    with Measured() as measured:
+        partitions, files = step()
+    return {
+        "seconds": measured.seconds,
+        "mib": measured.mib,
+        "partitions": partitions,
+        "files": files,
+    }
 
 
 def _seen(stats: pl.DataFrame) -> tuple[int, int]:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import tempfile
@@ -21,6 +20,7 @@ import time
 from pathlib import Path
 
 import polars as pl
+from _measure import Measured
 from deltalake import write_deltalake
 
 from pointline_tui.lake import LakeReader
@@ -53,46 +53,20 @@ def build(root: Path, rows: int, files: int) -> None:
         write_deltalake(root / "validation_log", frame.to_arrow(), mode="append")
 
 
-def _rss_kib(field: str) -> int | None:
-    """VmRSS or VmHWM of this process in KiB (None off Linux)."""
-    try:
-        status = Path("/proc/self/status").read_text()
-    except OSError:
-        return None
-    for line in status.splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1])
-    return None
-
-
-def _reset_peak() -> bool:
-    """Reset VmHWM to the current RSS (Linux >= 4.0)."""
-    try:
-        Path("/proc/self/clear_refs").write_text("5")
-    except OSError:
-        return False
-    return True
-
-
 def measure(root: Path, kind: str, offset: int, rule: str | None) -> dict[str, float]:
     """Run one query in this process; returns seconds and peak RSS growth in MiB."""
     table = root / "validation_log"
     view = LakeReader(root).quarantine() if kind.startswith("view") else None
-    linux = _reset_peak()
-    before = _rss_kib("VmRSS") if linux else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    start = time.perf_counter()
-    if view is not None:
-        page = view.page(offset=offset, limit=100, rule=rule)
-        height, total = page.rows.height, page.total
-    else:
-        frame = pl.read_delta(str(table))
-        if rule is not None:
-            frame = frame.filter(pl.col("rule_name") == rule)
-        height, total = frame.slice(offset, 100).height, frame.height
-    seconds = time.perf_counter() - start
-    peak = _rss_kib("VmHWM") if linux else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    growth = ((peak or 0) - (before or 0)) / 1024
-    return {"seconds": seconds, "peak_mib": growth, "rows": height, "total": total}
+    with Measured() as measured:
+        if view is not None:
+            page = view.page(offset=offset, limit=100, rule=rule)
+            height, total = page.rows.height, page.total
+        else:
+            frame = pl.read_delta(str(table))
+            if rule is not None:
+                frame = frame.filter(pl.col("rule_name") == rule)
+            height, total = frame.slice(offset, 100).height, frame.height
+    return {"seconds": measured.seconds, "peak_mib": measured.mib, "rows": height, "total": total}
 
 
 def run_child(root: Path, kind: str, offset: int, rule: str | None) -> dict[str, float]:
