@@ -19,7 +19,7 @@ class LakeCommands(Provider):
     async def startup(self) -> None:
         app: PointlineApp = self.app  # type: ignore[assignment]
         # Listing the lake touches the disk: keep it off the event loop.
-        catalog = await asyncio.to_thread(app.reader.catalog)
+        catalog = await asyncio.to_thread(app.reader.catalog, open_tables=False)
         self._tables = [entry.name for entry in catalog]
 
     def _commands(self) -> list[tuple[str, Callable[[], object], str]]:

@@ -76,13 +76,14 @@ class LakeReader:
 
     # -- catalog and tables -------------------------------------------------------------------
 
-    def catalog(self) -> tuple[TableEntry, ...]:
+    def catalog(self, *, open_tables: bool = True) -> tuple[TableEntry, ...]:
         """Every table of the lake (see ``LakeCatalog.tables``); opened tables are cached.
 
         A cached table keeps the state it was opened with: a log damaged since shows up after
-        ``refresh``.
+        ``refresh``. ``open_tables=False`` lists without opening any log (a first paint).
         """
-        return LakeCatalog(self._root, opener=self._open_for_catalog).tables()
+        catalog = LakeCatalog(self._root, opener=self._open_for_catalog)
+        return catalog.tables(open_tables=open_tables)
 
     def summary(self, name: str) -> TableSummary:
         """Version, last commit, schema and totals of table ``name``.

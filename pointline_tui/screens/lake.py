@@ -58,6 +58,13 @@ class LakeScreen(Screen[None]):
             self.entries = entries
             self.refreshed = refreshed
 
+    class CatalogChecked(Message):
+        """Every Delta log of the lake was opened: states and reasons are final."""
+
+        def __init__(self, entries: tuple[TableEntry, ...]) -> None:
+            super().__init__()
+            self.entries = entries
+
     class PartitionsLoaded(Message):
         """A table's partition statistics arrived."""
 
@@ -97,7 +104,11 @@ class LakeScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="catalog", exit_on_error=False)
     def _load_catalog(self) -> None:
-        self.post_message(self.CatalogLoaded(self.lake_app.reader.catalog()))
+        # A folder listing paints the tree at once; opening every log (seconds on big
+        # tables) follows, and marks damaged logs when it is done.
+        reader = self.lake_app.reader
+        self.post_message(self.CatalogLoaded(reader.catalog(open_tables=False)))
+        self.post_message(self.CatalogChecked(reader.catalog()))
 
     @work(thread=True, group="partitions", exit_on_error=False)
     def _load_partitions(self, table: str) -> None:
@@ -128,6 +139,19 @@ class LakeScreen(Screen[None]):
             self.call_after_refresh(self._reselect, previous.table)
         else:
             self._load_detail(previous)
+
+    def on_lake_screen_catalog_checked(self, message: CatalogChecked) -> None:
+        changed = self.query_one(LakeTree).update_entries(message.entries)
+        node = self.selected
+        if node is not None and node.table in changed:
+            self.selected = next(
+                (
+                    LakeNode("table", table=e.name, entry=e)
+                    for e in message.entries
+                    if e.name == node.table
+                ),
+                node,
+            )
 
     def _reselect(self, table: str) -> None:
         self.query_one(LakeTree).select_table(table)

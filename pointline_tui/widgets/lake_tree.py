@@ -76,6 +76,21 @@ class LakeTree(Tree[LakeNode]):
         self.root.expand()
         return sorted(t for t in expanded if t is not None and self._table_node(t) is not None)
 
+    def update_entries(self, entries: tuple[TableEntry, ...]) -> set[str]:
+        """Give table nodes their checked state (labels, expandability); return those changed."""
+        by_name = {e.name: e for e in entries}
+        changed = set()
+        for node in self._table_nodes():
+            old = node.data.entry if node.data is not None else None
+            new = by_name.get(old.name) if old is not None else None
+            if new is None or new == old:
+                continue
+            node.data = LakeNode("table", table=new.name, entry=new)
+            node.set_label(_table_label(new))
+            node.allow_expand = new.state == "delta" and new.group == "events"
+            changed.add(new.name)
+        return changed
+
     def show_partitions(self, table: str, stats: pl.DataFrame) -> None:
         """Add the exchanges of ``table`` (each with its partition and hot counts)."""
         self._stats[table] = stats

@@ -57,6 +57,17 @@ def test_catalog_lists_every_folder_with_group_and_state(odd_lake: Path) -> None
     assert "\n" not in damaged  # delta-rs's text, without the Rust backtrace
 
 
+def test_listing_without_opening_logs_defers_the_damage_check(odd_lake: Path) -> None:
+    quick = LakeCatalog(odd_lake).tables(open_tables=False)
+    full = LakeCatalog(odd_lake).tables()
+    assert [e.name for e in quick] == [e.name for e in full]
+    states = {e.name: e.state for e in quick}
+    assert states["dim_symbol"] == "delta"  # a log exists; whether it loads is not known yet
+    assert {n: s for n, s in states.items() if n != "dim_symbol"} == {
+        e.name: e.state for e in full if e.name != "dim_symbol"
+    }
+
+
 def test_control_tables_are_grouped(silver: Path) -> None:
     for name in ("ingest_manifest", "validation_log"):
         write_deltalake(silver / name, pl.DataFrame({"a": [1]}).to_arrow())
