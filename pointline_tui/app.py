@@ -10,8 +10,9 @@ from textual.binding import Binding
 from pointline_tui import __version__
 from pointline_tui.commands import LakeCommands
 from pointline_tui.lake.reader import LakeReader
+from pointline_tui.maintenance import PartitionVacuum
 from pointline_tui.screens.lake import LakeScreen
-from pointline_tui.storage.contracts import PartitionOptimizer, TableVacuum
+from pointline_tui.storage.contracts import PartitionOptimizer
 
 
 class PointlineApp(App[None]):
@@ -31,7 +32,7 @@ class PointlineApp(App[None]):
         self,
         reader: LakeReader,
         optimizer: PartitionOptimizer,
-        vacuum: TableVacuum,
+        vacuum: PartitionVacuum,
         *,
         read_only: bool = False,
     ) -> None:

@@ -208,7 +208,7 @@ def _orderbook_updates(exchange: str, day: date, n: int, file_id: int) -> pl.Dat
 
 def _finish(table: str, frame: pl.DataFrame) -> pl.DataFrame:
     spec = EVENT_TABLES[table]
-    return frame.select(spec.column_names).cast(dict(spec.polars_schema))  # type: ignore[arg-type]
+    return frame.select(spec.column_names).cast(spec.polars_schema)
 
 
 _BUILDERS: dict[str, Callable[[str, date, int, int], pl.DataFrame]] = {
@@ -269,4 +269,4 @@ def _write_dim_symbol(store: DeltaDimensionStore) -> None:
     second = pl.concat(
         [first.filter(pl.col("exchange_symbol") != "ETHUSDT"), closed, reopened, sol]
     )
-    store.save_dim_symbol(second.cast(dict(DIM_SYMBOL.polars_schema)), expected_version=0)  # type: ignore[arg-type]
+    store.save_dim_symbol(second.cast(DIM_SYMBOL.polars_schema), expected_version=0)

@@ -142,13 +142,7 @@ def partition_stats(
         )
         .with_columns(hot=pl.col("small_files") >= hot_min_small_files)
     )
-    return (
-        stats.select(STATS_SCHEMA.names())
-        .cast(dict(STATS_SCHEMA))
-        .sort(  # type: ignore[arg-type]
-            "exchange", "trading_date"
-        )
-    )
+    return stats.select(STATS_SCHEMA.names()).cast(STATS_SCHEMA).sort("exchange", "trading_date")
 
 
 def partition_files(

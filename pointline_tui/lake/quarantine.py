@@ -64,7 +64,7 @@ def log_snapshot(dt: DeltaTable | None, path: Path, files: pl.DataFrame | None) 
         version=dt.version(),
         files=tuple(_absolute(path, rel) for rel in files.get_column("path").to_list()),
         rows=tuple(files.get_column("rows").to_list()),
-        schema=pl.Schema(dt.schema()),  # type: ignore[arg-type]
+        schema=pl.Schema(dt.schema()),
         plain=protocol.min_reader_version < 2 and not dt.metadata().partition_columns,
     )
 

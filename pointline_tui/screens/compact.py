@@ -296,10 +296,13 @@ class CompactProgressScreen(Screen[bool]):
             self.request.table,
             self.request.partitions,
             target_size_mb=self.request.target_size_mb,
-            on_update=lambda r: self.post_message(self.PartitionUpdated(r)),
+            on_update=self._post_update,
             cancelled=self._cancel.is_set,
         )
         self.post_message(self.RunFinished(run))
+
+    def _post_update(self, run: PartitionRun) -> None:
+        self.post_message(self.PartitionUpdated(run))  # from the compaction threads
 
     def on_worker_state_changed(self, event: Any) -> None:
         report_worker_error(self, event)

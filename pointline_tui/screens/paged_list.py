@@ -11,6 +11,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
+from textual.types import CSSPathType
 from textual.widget import Widget
 from textual.widgets import Footer, Header, Input, Static
 from textual.worker import Worker, WorkerState
@@ -47,7 +48,7 @@ class PagedListScreen(Screen[None], Generic[FiltersT]):
     a subclass adds its own without calling ``super()`` (that would run the base's twice).
     """
 
-    CSS_PATH = "paged_list.tcss"
+    CSS_PATH: ClassVar[CSSPathType] = "paged_list.tcss"
     AUTO_FOCUS = "FrameTable"
     PAGE_SIZE: ClassVar[int] = 100
     ID_PREFIX: ClassVar[str]

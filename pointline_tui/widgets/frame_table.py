@@ -9,6 +9,7 @@ from typing import Any
 import polars as pl
 from rich.text import Text
 from textual.binding import Binding
+from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.widgets import DataTable
 
@@ -145,7 +146,7 @@ class FrameTable(DataTable[Text]):
         start = self.page_index * self.page_size
         page = self._sorted().slice(start, self.page_size)
         for offset, row in enumerate(page.iter_rows(named=True)):
-            self.update_cell_at((offset, 0), Text(self.marker(row)))
+            self.update_cell_at(Coordinate(offset, 0), Text(self.marker(row)))
 
     def _is_numeric(self, name: str) -> bool:
         return any(c.name == name and c.numeric for c in self.frame_columns)

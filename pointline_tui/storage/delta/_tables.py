@@ -8,6 +8,7 @@ import socket
 import time
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Literal
 
 import polars as pl
 import pyarrow as pa
@@ -233,14 +234,14 @@ def commit_on_snapshot(
     dt: DeltaTable,
     df: pl.DataFrame,
     *,
-    mode: str,
+    mode: Literal["append", "overwrite"],
     metadata: Mapping[str, str] | None = None,
 ) -> None:
     """Commit ``df`` (append or overwrite) on exactly the version ``dt`` holds, or not at all.
 
     Without commit retries delta-rs must commit as version ``dt.version() + 1`` and fails if
     another writer took it: the basis of the stores' optimistic concurrency. Unlike
-    ``write_frame``, a failed commit is never retried on a newer snapshot.
+    ``append_frame``, a failed commit is never retried on a newer snapshot.
 
     Raises:
         ConflictError: another writer committed after the version ``dt`` holds.
@@ -251,7 +252,7 @@ def commit_on_snapshot(
         write_deltalake(
             dt,
             data,
-            mode=mode,  # type: ignore[arg-type]
+            mode=mode,
             partition_by=list(spec.partition_by) or None,
             commit_properties=commit_properties(metadata, max_commit_retries=0),
         )

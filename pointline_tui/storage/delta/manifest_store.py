@@ -230,7 +230,7 @@ class DeltaManifestStore:
         )
         missing = [c for c in INGEST_MANIFEST.columns if c.name not in row.columns]
         row = row.with_columns(pl.lit(None, dtype=c.dtype).alias(c.name) for c in missing)
-        row = row.select(INGEST_MANIFEST.column_names).cast(dict(INGEST_MANIFEST.polars_schema))
+        row = row.select(INGEST_MANIFEST.column_names).cast(INGEST_MANIFEST.polars_schema)
         validate_frame(INGEST_MANIFEST, row)
         return row
 
