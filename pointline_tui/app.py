@@ -56,6 +56,19 @@ class PointlineApp(App[None]):
         if isinstance(self.screen, LakeScreen):
             self.screen.select_table(table)
 
+    def compact_hot(self, table: str) -> None:
+        """Plan compacting ``table``'s hot partitions, from the lake screen."""
+        self.show_table(table)
+        if isinstance(self.screen, LakeScreen):
+            self.screen.compact_hot(table)
+
+    def vacuum_dry_run(self, table: str) -> None:
+        """Open the vacuum dry run of the whole ``table``."""
+        from pointline_tui.screens.vacuum import VacuumScreen
+
+        self.show_table(table)
+        self.push_screen(VacuumScreen(table))
+
     def show_history(self, table: str) -> None:
         from pointline_tui.screens.history import HistoryScreen
 

@@ -20,7 +20,7 @@ class LakeCommands(Provider):
         app: PointlineApp = self.app  # type: ignore[assignment]
         # Listing the lake touches the disk: keep it off the event loop.
         catalog = await asyncio.to_thread(app.reader.catalog, open_tables=False)
-        self._tables = [entry.name for entry in catalog]
+        self._tables = [(entry.name, entry.group) for entry in catalog]
 
     def _commands(self) -> list[tuple[str, Callable[[], object], str]]:
         app: PointlineApp = self.app  # type: ignore[assignment]
@@ -30,11 +30,28 @@ class LakeCommands(Provider):
             ("view: quarantine", app.action_show_quarantine, "Quarantined rows by rule"),
             ("view: help", app.action_show_help, "Keys and screens"),
         ]
-        for table in getattr(self, "_tables", []):
+        for table, group in getattr(self, "_tables", []):
             commands.append((f"table: {table}", partial(app.show_table, table), "Select it"))
             commands.append(
                 (f"table: {table} history", partial(app.show_history, table), "Delta commits")
             )
+            if app.read_only:
+                continue  # nothing that writes is offered
+            commands.append(
+                (
+                    f"table: {table} vacuum (dry run)",
+                    partial(app.vacuum_dry_run, table),
+                    "Files no version needs, before deleting any",
+                )
+            )
+            if group == "events":
+                commands.append(
+                    (
+                        f"table: {table} compact hot partitions",
+                        partial(app.compact_hot, table),
+                        "Plan first, then confirm",
+                    )
+                )
         return commands
 
     async def discover(self) -> Hits:

@@ -29,6 +29,7 @@ KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             ("h", "history of the selected table"),
             ("r", "refresh (reads only new commits)"),
             ("enter (partition row)", "show the partition's files"),
+            ("/ , escape", "filter the list by any text (escape clears)"),
             ("space / * / u", "mark a partition / mark every hot one / clear marks"),
             ("c", "compact the marked (else selected) partitions: plan first"),
             ("v", "vacuum the table, or only inside marked partitions: dry run first"),

@@ -14,7 +14,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static, Tree
+from textual.widgets import Footer, Header, Input, Static, Tree
 
 from pointline_tui.lake.catalog import TableEntry
 from pointline_tui.screens.errors import report_worker_error
@@ -38,6 +38,8 @@ class LakeScreen(Screen[None]):
         Binding("space", "toggle_mark", "Mark", show=False),
         Binding("asterisk", "mark_hot", "Mark hot", key_display="*", show=False),
         Binding("u", "clear_marks", "Unmark", show=False),
+        Binding("slash", "open_filter", "Filter", key_display="/", show=False),
+        Binding("escape", "close_filter", "Clear filter", show=False),
         Binding("tab", "focus_next", "Switch pane", show=False),
     ]
 
@@ -65,6 +67,14 @@ class LakeScreen(Screen[None]):
             super().__init__()
             self.entries = entries
 
+    class HotPartitionsFound(Message):
+        """The hot partitions of a table, for a compaction started from the palette."""
+
+        def __init__(self, table: str, partitions: list[tuple[str, date]]) -> None:
+            super().__init__()
+            self.table = table
+            self.partitions = partitions
+
     class PartitionsLoaded(Message):
         """A table's partition statistics arrived."""
 
@@ -91,12 +101,16 @@ class LakeScreen(Screen[None]):
             with Vertical(id="detail"):
                 yield Static(id="detail-title", markup=False)
                 yield Static(id="detail-body", markup=False)
+                yield Input(
+                    placeholder="filter rows: text in any column (enter)", id="detail-filter"
+                )
                 yield FrameTable(PARTITION_COLUMNS, id="detail-table", marker=self._marker)
                 yield Static(id="detail-status", markup=False)
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one("#detail-table").display = False
+        self.query_one("#detail-filter").display = False
         self.query_one(LakeTree).focus()
         self._load_catalog()
 
@@ -171,12 +185,7 @@ class LakeScreen(Screen[None]):
         table = self.query_one(FrameTable)
         table.display = detail.frame is not None
         if detail.frame is not None:
-            if [c.name for c in table.frame_columns] != [c.name for c in detail.columns]:
-                table.frame_columns = list(detail.columns)
-                table.sortable = tuple(c.name for c in detail.columns)
-                table.sort_column = None
-                table.clear(columns=True)
-                table.on_mount()
+            table.set_columns(list(detail.columns))
             table.show(detail.frame)
         self._update_status()
 
@@ -197,6 +206,8 @@ class LakeScreen(Screen[None]):
     def watch_selected(self, node: LakeNode | None) -> None:
         if node is None:
             return
+        self.query_one(FrameTable).filter_text = ""  # a filter belongs to the list it was set on
+        self.query_one("#detail-filter").display = False
         self.query_one("#detail").loading = True
         self._load_detail(node)
 
@@ -212,12 +223,40 @@ class LakeScreen(Screen[None]):
             trading_date=row["trading_date"],
         )
 
+    def action_open_filter(self) -> None:
+        table = self.query_one(FrameTable)
+        if table.display:
+            field = self.query_one("#detail-filter", Input)
+            field.display = True
+            field.value = table.filter_text
+            field.focus()
+
+    @on(Input.Submitted, "#detail-filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        table = self.query_one(FrameTable)
+        table.set_filter(event.value)
+        event.input.display = bool(table.filter_text)  # stays visible while it filters
+        table.focus()
+        self._update_status()
+
+    def action_close_filter(self) -> None:
+        field = self.query_one("#detail-filter", Input)
+        table = self.query_one(FrameTable)
+        field.display = False
+        if table.filter_text:
+            table.set_filter("")
+            self._update_status()
+        if field.has_focus:
+            table.focus()
+
     def on_data_table_row_highlighted(self) -> None:
         self._update_status()
 
     def _update_status(self) -> None:
         table = self.query_one(FrameTable)
         status = table.page_label if table.display else ""
+        if table.display and table.filter_text:
+            status += f" · filter {table.filter_text!r} ({table.source.height:,} in all)"
         if table.display and table.pages > 1:
             status += "  ([ ] page)"
         if self.marks:
@@ -294,19 +333,36 @@ class LakeScreen(Screen[None]):
         return not (writes and self.lake_app.read_only)
 
     def action_compact(self) -> None:
-        from pointline_tui.screens.compact import CompactPlanScreen, CompactProgressScreen
-
         scope = self._scope()
         if scope is None or not scope[1]:
             self.notify("Select an event table, exchange or partition (or mark partitions)")
             return
-        table, partitions = scope
+        self._plan_compaction(*scope)
+
+    def _plan_compaction(self, table: str, partitions: list[tuple[str, date]]) -> None:
+        from pointline_tui.screens.compact import CompactPlanScreen, CompactProgressScreen
 
         def confirmed(request: Any) -> None:
             if request is not None:
                 self.app.push_screen(CompactProgressScreen(request), self._after_maintenance)
 
         self.app.push_screen(CompactPlanScreen(table, partitions), confirmed)
+
+    def compact_hot(self, table: str) -> None:
+        """Plan the compaction of ``table``'s hot partitions (once its statistics are in)."""
+        self._find_hot(table)
+
+    @work(thread=True, exclusive=True, group="hot", exit_on_error=False)
+    def _find_hot(self, table: str) -> None:
+        stats = self.lake_app.reader.partition_stats(table).filter("hot")
+        hot = [(ex, day) for ex, day in stats.select("exchange", "trading_date").iter_rows()]
+        self.post_message(self.HotPartitionsFound(table, hot))
+
+    def on_lake_screen_hot_partitions_found(self, message: HotPartitionsFound) -> None:
+        if message.partitions:
+            self._plan_compaction(message.table, message.partitions)
+        else:
+            self.notify(f"{message.table} has no hot partition", markup=False)
 
     def action_vacuum(self) -> None:
         from pointline_tui.screens.vacuum import VacuumScreen

@@ -68,24 +68,46 @@ class FrameTable(DataTable[Text]):
         self.page_size = page_size
         self.sortable = sortable or tuple(c.name for c in columns)
         self.marker = marker
+        self.source = pl.DataFrame()
+        """Everything given to ``show``; ``frame`` is what the filter keeps of it."""
         self.frame = pl.DataFrame()
+        self.filter_text = ""
         self.page_index = 0
         self.sort_column: str | None = None
         self.sort_descending = False
         self.total_rows = 0
 
     def on_mount(self) -> None:
+        self._add_columns()
+
+    def set_columns(self, columns: list[Column]) -> None:
+        """Show other columns (a different kind of frame): sorting starts over."""
+        if [c.name for c in columns] == [c.name for c in self.frame_columns]:
+            return
+        self.frame_columns = columns
+        self.sortable = tuple(c.name for c in columns)
+        self.sort_column = None
+        self.clear(columns=True)
+        self._add_columns()
+
+    def _add_columns(self) -> None:
         self.add_column(" ", key="__mark__", width=1)
         for col in self.frame_columns:
             self.add_column(col.label, key=col.name)
 
     def show(self, frame: pl.DataFrame, *, keep_page: bool = False) -> None:
-        """Show ``frame`` (sorted as currently chosen), starting at its first page."""
-        self.frame = frame
-        self.total_rows = frame.height
+        """Show ``frame`` (filtered and sorted as currently chosen), from its first page."""
+        self.source = frame
+        self.frame = _matching(frame, self.filter_text)
+        self.total_rows = self.frame.height
         if not keep_page:
             self.page_index = 0
         self._render_page()
+
+    def set_filter(self, text: str) -> None:
+        """Keep only the rows whose text contains ``text`` (any column, any case)."""
+        self.filter_text = text.strip()
+        self.show(self.source)
 
     @property
     def pages(self) -> int:
@@ -176,3 +198,13 @@ class FrameTable(DataTable[Text]):
             self.add_row(*cells)
         if self.row_count:
             self.move_cursor(row=min(cursor, self.row_count - 1))
+
+
+def _matching(frame: pl.DataFrame, text: str) -> pl.DataFrame:
+    """The rows of ``frame`` in which some column's text contains ``text``, ignoring case."""
+    if not text or frame.is_empty():
+        return frame
+    row_text = pl.concat_str(
+        [pl.col(c).cast(pl.String) for c in frame.columns], separator=" ", ignore_nulls=True
+    )
+    return frame.filter(row_text.str.to_lowercase().str.contains(text.lower(), literal=True))

@@ -216,3 +216,24 @@ async def test_no_color_keeps_every_mark_readable(demo_lake: Path, monkeypatch) 
         await open_table(app, pilot, "trades")
         # Hot partitions are marked by a sign, not only by colour.
         assert any("▲" in line for line in tree_lines(app))
+
+
+async def test_slash_filters_the_list_and_escape_clears_it(demo_lake: Path) -> None:
+    app = build_app(demo_lake)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        screen = await open_table(app, pilot, "trades")
+        table = screen.query_one(FrameTable)
+        table.focus()
+        everything = table.total_rows
+        await pilot.press("slash", *"OKX", "enter")
+        await settle(app, pilot)
+        okx = add_actions(demo_lake, "trades").filter(pl.col("partition.exchange") == "okx")
+        assert table.total_rows == okx["partition.trading_date"].n_unique() < everything
+        assert set(table.frame["exchange"]) == {"okx"}
+        assert "filter 'OKX'" in text_of(app, "#detail-status")
+        assert table.has_focus
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert table.total_rows == everything
+        assert "filter" not in text_of(app, "#detail-status")

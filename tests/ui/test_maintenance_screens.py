@@ -260,3 +260,46 @@ async def test_read_only_offers_no_action_and_the_stores_refuse(demo_lake: Path)
         with pytest.raises(ReadOnlyError):
             app.vacuum.vacuum_table("trades", retention_hours=0, enforce_retention=False)
     assert file_counts(demo_lake, "trades") == before
+
+
+async def test_palette_starts_compaction_and_vacuum(demo_lake: Path) -> None:
+    app = build_app(demo_lake)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"trades compact hot")
+        await settle(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CompactPlanScreen)
+        assert app.screen.partitions == [HOT]
+        await pilot.press("escape")
+        await settle(app, pilot)
+
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"quotes vacuum")
+        await settle(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, VacuumScreen)
+        assert (app.screen.table, app.screen.partitions) == ("quotes", None)
+
+
+async def test_read_only_palette_offers_nothing_that_writes(demo_lake: Path) -> None:
+    from pointline_tui.commands import LakeCommands
+
+    app = build_app(demo_lake, read_only=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"compact")
+        await settle(app, pilot)
+        palette = app.screen
+        provider = LakeCommands(palette, None)
+        await provider.startup()
+        names = [name for name, _, _ in provider._commands()]
+        assert "table: trades history" in names
+        assert not [n for n in names if "compact" in n or "vacuum" in n]
