@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -244,6 +245,9 @@ class CompactProgressScreen(Screen[bool]):
     CSS_PATH = "maintenance.tcss"
     BINDINGS = [Binding("escape", "cancel_or_close", "Cancel rest / Close")]
 
+    clock: Callable[[], float] = staticmethod(time.monotonic)
+    """Times the running partitions; pictures of the screen pass a still one."""
+
     class PartitionUpdated(Message):
         """One partition changed state."""
 
@@ -258,9 +262,11 @@ class CompactProgressScreen(Screen[bool]):
             super().__init__()
             self.run = run
 
-    def __init__(self, request: CompactRequest) -> None:
+    def __init__(self, request: CompactRequest, *, max_workers: int | None = None) -> None:
+        """Run ``request`` with up to ``max_workers`` partitions at once (default: one per core)."""
         super().__init__()
         self.request = request
+        self.max_workers = max_workers
         self.runs: dict[Partition, PartitionRun] = {
             p: PartitionRun(exchange=p[0], trading_date=p[1]) for p in request.partitions
         }
@@ -296,6 +302,7 @@ class CompactProgressScreen(Screen[bool]):
             self.request.table,
             self.request.partitions,
             target_size_mb=self.request.target_size_mb,
+            max_workers=self.max_workers,
             on_update=self._post_update,
             cancelled=self._cancel.is_set,
         )
@@ -311,7 +318,7 @@ class CompactProgressScreen(Screen[bool]):
         run = message.run
         key = (run.exchange, run.trading_date)
         if run.state == "running":
-            self._started[key] = time.monotonic()
+            self._started[key] = self.clock()
         self.runs[key] = run
         self._show()
 
@@ -325,7 +332,7 @@ class CompactProgressScreen(Screen[bool]):
         runs = list(self.runs.values())
         finished = sum(1 for r in runs if r.state in ("done", "failed", "cancelled"))
         self.query_one(ProgressBar).update(progress=finished)
-        now = time.monotonic()
+        now = self.clock()
         rows = [
             _run_row(r, now - self._started[(r.exchange, r.trading_date)])
             if r.state == "running" and (r.exchange, r.trading_date) in self._started
