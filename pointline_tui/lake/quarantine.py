@@ -54,7 +54,7 @@ def log_snapshot(dt: DeltaTable | None, path: Path, files: pl.DataFrame | None) 
     Args:
         dt: the validation log (``None`` when the lake has none).
         path: the table's folder.
-        files: ``partitions.files_frame(dt)``.
+        files: ``storage.delta.files.files_frame(dt)``.
     """
     if dt is None or files is None:
         return LogSnapshot(path=path, version=None)

@@ -29,6 +29,7 @@ from pointline_tui.lake.overview import LakeOverview, build_overview
 from pointline_tui.lake.plan import CompactionPlan, PartitionKey, plan_compaction
 from pointline_tui.lake.quarantine import QuarantineView, log_snapshot
 from pointline_tui.lake.summary import TableSummary, build_summary
+from pointline_tui.storage.delta.files import files_frame
 from pointline_tui.storage.models import StorageError, StorageOperationError, TableNotFoundError
 from pointline_tui.storage.schemas import INGEST_MANIFEST, VALIDATION_LOG
 
@@ -98,7 +99,7 @@ class LakeReader:
             return build_summary(name, dt, files, parts.partition_stats(files))
 
     def active_files(self, name: str) -> pl.DataFrame:
-        """The current version's files (``partitions.FILES_SCHEMA``), from the add actions.
+        """The current version's files (``storage.delta.files.FILES_SCHEMA``), from the log.
 
         Raises:
             UnknownTableError, TableNotFoundError, DamagedTableError: as ``summary``.
@@ -331,5 +332,5 @@ class LakeReader:
         """The files of ``dt``'s version, read once per version; the caller holds the lock."""
         version = dt.version()
         if slot.files is None or slot.files_version != version:
-            slot.files, slot.files_version = parts.files_frame(dt), version
+            slot.files, slot.files_version = files_frame(dt), version
         return slot.files

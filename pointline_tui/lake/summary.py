@@ -43,7 +43,7 @@ def build_summary(
     Args:
         name: the table's name.
         dt: the table, at the version ``files`` and ``stats`` were read from.
-        files: ``partitions.files_frame(dt)``.
+        files: ``storage.delta.files.files_frame(dt)``.
         stats: ``partitions.partition_stats(files, ...)``.
     """
     last = history_entries(dt, 1)

@@ -382,3 +382,35 @@ def test_table_wide_vacuum_records_who_and_where(lake: Path) -> None:
     store.vacuum_table("trades", retention_hours=0, enforce_retention=False)
     ops = [(h["operation"], h.get("user")) for h in DeltaTable(str(lake / "trades")).history(2)]
     assert ops == [("VACUUM END", "ops"), ("VACUUM START", "ops")]
+
+
+def test_partition_vacuum_with_escaped_partition_values_keeps_live_files(tmp_path: Path) -> None:
+    """Hive folder names escape such values, and the log percent-encodes them once more."""
+    odd = "a b%c"
+    store = DeltaEventStore(tmp_path)
+    for i in range(3):
+        store.append("trades", trades(odd, D1, 20, start=i * 20))
+    before = partition_checksums(read_trades(tmp_path))
+    report = store.compact_partitions("trades", exchange=odd, trading_date=D1)
+    assert (report.files_before, report.files_after) == (3, 1)
+
+    vacuum = store.vacuum_table(
+        "trades", retention_hours=0, enforce_retention=False, partitions=[(odd, D1)]
+    )
+    assert vacuum.files_removed == 3
+    assert partition_checksums(read_trades(tmp_path)) == before
+    live = DeltaTable(str(tmp_path / "trades")).file_uris()
+    assert len(live) == 1
+    assert all(Path(uri.removeprefix("file://")).exists() for uri in live)
+
+
+def test_the_vacuum_safety_net_never_deletes_a_live_file(tmp_path: Path) -> None:
+    """Even if handed a live file as a candidate (escaped partition value included)."""
+    from pointline_tui.storage.delta.event_store import _delete_unreferenced
+
+    store = DeltaEventStore(tmp_path)
+    store.append("trades", trades("a b%c", D1, 5))
+    root = tmp_path / "trades"
+    [live] = [p.relative_to(root).as_posix() for p in root.rglob("*.parquet")]
+    assert _delete_unreferenced(DeltaTable(str(root)), root, [live]) == []
+    assert (root / live).exists()

@@ -23,6 +23,7 @@ from pointline_tui.storage.delta._tables import (
     translate,
     validate_frame,
 )
+from pointline_tui.storage.delta.files import files_frame
 from pointline_tui.storage.delta.layout import table_path
 from pointline_tui.storage.models import (
     CompactionReport,
@@ -116,7 +117,7 @@ class DeltaEventStore:
                 f"table {table_name!r} is not partitioned by exchange and trading_date; "
                 "compact it without a partition filter"
             )
-        before = active_files(dt)
+        before = files_frame(dt)
         targets: list[Partition | None] = (
             [
                 (ex, day)
@@ -129,7 +130,7 @@ class DeltaEventStore:
         for part in targets:
             self._compact_one(dt, path, part, _paths(before, part), target_size_mb * MB)
         dt.update_incremental()
-        after = active_files(dt)
+        after = files_frame(dt)
         if not partitioned:
             (files_before, bytes_before), (files_after, bytes_after) = (
                 _totals(before),
@@ -175,7 +176,7 @@ class DeltaEventStore:
         table_name = path.name
         with _partition_lock(path, part):
             dt.update_incremental()  # only the commits since the plan
-            if not planned <= _paths(active_files(dt), part):
+            if not planned <= _paths(files_frame(dt), part):
                 where = f"partition {part[0]}/{part[1]}" if part else "the table"
                 raise ConflictError(
                     f"{table_name}: another writer compacted or rewrote {where} first; "
@@ -293,19 +294,6 @@ class DeltaEventStore:
         )
 
 
-def active_files(dt: DeltaTable) -> pl.DataFrame:
-    """The current version's add actions: path, size_bytes and, if partitioned, the partition."""
-    actions = pl.DataFrame(dt.get_add_actions(flatten=True))
-    if actions.is_empty():
-        schema = {"path": pl.String, "size_bytes": pl.Int64}
-        return pl.DataFrame(schema=schema | {"exchange": pl.String, "trading_date": pl.Date})
-    columns = {"path": "path", "size_bytes": "size_bytes"}
-    for col in EVENT_PARTITION_COLUMNS:
-        if f"partition.{col}" in actions.columns:
-            columns[f"partition.{col}"] = col
-    return actions.select(list(columns)).rename(columns)
-
-
 _RETENTION = re.compile(r"interval\s+(\d+)\s+(\w+?)s?\s*$", re.IGNORECASE)
 _HOURS_PER = {"hour": 1, "day": 24, "week": 168, "minute": 1 / 60, "second": 1 / 3600}
 
@@ -407,10 +395,10 @@ def _relative(table_root: Path, reported: str) -> str:
 def _delete_unreferenced(dt: DeltaTable, root: Path, candidates: list[str]) -> list[str]:
     """Delete ``candidates``, re-checking first that the latest version references none."""
     dt.update_incremental()
-    live = set(active_files(dt).get_column("path").to_list())
+    live = set(files_frame(dt).get_column("path").to_list())  # on-disk form, as candidates
     removed = []
     for rel in candidates:
-        if rel in live or unquote(rel) in live:
+        if rel in live:
             continue
         try:
             (root / rel).unlink()
