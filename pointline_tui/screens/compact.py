@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
@@ -17,6 +17,7 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label, ProgressBar, Static
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from pointline_tui.formatting import count, files, human_bytes, iso_date, whole_number
 from pointline_tui.lake.plan import CompactionPlan
@@ -297,6 +298,7 @@ class CompactProgressScreen(Screen[bool]):
     @work(thread=True, exclusive=True, group="compaction", exit_on_error=False)
     def _run(self) -> None:
         app: PointlineApp = self.app  # type: ignore[assignment]
+        worker = get_current_worker()  # cancelled when the screen goes: start nothing more
         run = compact_each(
             app.optimizer,
             self.request.table,
@@ -304,15 +306,30 @@ class CompactProgressScreen(Screen[bool]):
             target_size_mb=self.request.target_size_mb,
             max_workers=self.max_workers,
             on_update=self._post_update,
-            cancelled=self._cancel.is_set,
+            cancelled=lambda: self._cancel.is_set() or worker.is_cancelled,
         )
         self.post_message(self.RunFinished(run))
 
     def _post_update(self, run: PartitionRun) -> None:
         self.post_message(self.PartitionUpdated(run))  # from the compaction threads
 
-    def on_worker_state_changed(self, event: Any) -> None:
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         report_worker_error(self, event)
+        if event.state == WorkerState.ERROR and self.result is None:
+            # The run itself broke: what had not finished did not happen; Escape still closes.
+            error = str(event.worker.error)
+            unfinished = ("waiting", "running")
+            self.result = CompactionRun(
+                table_name=self.request.table,
+                target_size_mb=self.request.target_size_mb,
+                partitions=tuple(
+                    replace(r, state="failed", error=error) if r.state in unfinished else r
+                    for r in self.runs.values()
+                ),
+            )
+            self.runs = {(p.exchange, p.trading_date): p for p in self.result.partitions}
+            self._ticker.stop()
+            self._show()
 
     def on_compact_progress_screen_partition_updated(self, message: PartitionUpdated) -> None:
         run = message.run

@@ -414,3 +414,15 @@ def test_the_vacuum_safety_net_never_deletes_a_live_file(tmp_path: Path) -> None
     [live] = [p.relative_to(root).as_posix() for p in root.rglob("*.parquet")]
     assert _delete_unreferenced(DeltaTable(str(root)), root, [live]) == []
     assert (root / live).exists()
+
+
+def test_a_damaged_log_is_a_storage_error_not_a_delta_rs_one(lake: Path) -> None:
+    from pointline_tui.storage.models import StorageError
+
+    log = sorted((lake / "trades" / "_delta_log").glob("*.json"))[-1]
+    log.write_text(log.read_text()[:40])  # a truncated last commit
+    store = DeltaEventStore(lake)
+    with pytest.raises(StorageError, match="trades"):
+        store.compact_partitions("trades")
+    with pytest.raises(StorageError, match="trades"):
+        store.vacuum_table("trades", dry_run=True)

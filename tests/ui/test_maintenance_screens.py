@@ -303,3 +303,25 @@ async def test_read_only_palette_offers_nothing_that_writes(demo_lake: Path) -> 
         names = [name for name, _, _ in provider._commands()]
         assert "table: trades history" in names
         assert not [n for n in names if "compact" in n or "vacuum" in n]
+
+
+async def test_a_damaged_log_fails_the_partitions_and_escape_still_closes(demo_lake: Path) -> None:
+    from pointline_tui.screens.compact import CompactRequest
+
+    app = build_app(demo_lake)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        log = sorted((demo_lake / "trades" / "_delta_log").glob("*.json"))[-1]
+        log.write_text(log.read_text()[:40])
+        app.push_screen(CompactProgressScreen(CompactRequest("trades", (HOT,), 128)))
+        await settle(app, pilot)
+        progress = app.screen
+        assert isinstance(progress, CompactProgressScreen)
+        assert progress.result is not None
+        [run] = progress.result.partitions
+        assert run.state == "failed"
+        assert run.error
+        assert "trades" in run.error
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert isinstance(app.screen, LakeScreen)

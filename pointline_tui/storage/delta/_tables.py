@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import getpass
 import random
 import socket
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Concatenate, Literal, ParamSpec, TypeVar
 
 import polars as pl
 import pyarrow as pa
@@ -52,14 +53,20 @@ def commit_properties(
     )
 
 
-def open_table(path: Path, version: int | None = None) -> DeltaTable | None:
-    """Open the Delta table at ``path``; ``None`` when no table exists there yet."""
+def open_table(path: Path) -> DeltaTable | None:
+    """Open the Delta table at ``path``; ``None`` when no table exists there yet.
+
+    Raises:
+        StorageOperationError: the table's log exists but does not load.
+    """
     if not DeltaTable.is_deltatable(str(path)):
         return None
     try:
-        return DeltaTable(str(path), version=version)
+        return DeltaTable(str(path))
     except DeltaTableNotFound:
         return None
+    except DeltaError as err:
+        raise translate(err, path.name) from err
 
 
 def require_table(path: Path, table_name: str) -> DeltaTable:
@@ -119,9 +126,9 @@ def conform_read(spec: TableSpec, df: pl.DataFrame) -> pl.DataFrame:
     return df.select(*exprs, *extra)
 
 
-def read_table(spec: TableSpec, path: Path, version: int | None = None) -> pl.DataFrame:
+def read_table(spec: TableSpec, path: Path) -> pl.DataFrame:
     """Read a whole (small) table conformed to its spec; empty frame when it does not exist."""
-    dt = open_table(path, version)
+    dt = open_table(path)
     if dt is None:
         return spec.empty_frame()
     return conform_read(spec, pl.read_delta(dt))
@@ -182,6 +189,29 @@ def append_frame(spec: TableSpec, path: Path, df: pl.DataFrame) -> None:
 
 
 _APPEND_ATTEMPTS = 5
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+S = TypeVar("S")
+
+
+def storage_errors(
+    method: Callable[Concatenate[S, str, P], R],
+) -> Callable[Concatenate[S, str, P], R]:
+    """Raise whatever delta-rs raises inside a store method as a storage error naming the table.
+
+    The method's first argument after ``self`` is the table name.
+    """
+
+    @functools.wraps(method)
+    def wrapper(self: S, table_name: str, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return method(self, table_name, *args, **kwargs)
+        except DeltaError as err:
+            raise translate(err, table_name) from err
+
+    return wrapper
 
 
 def translate(err: Exception, table_name: str) -> Exception:

@@ -12,7 +12,6 @@ from urllib.parse import quote, unquote
 
 import polars as pl
 from deltalake import DeltaTable
-from deltalake.exceptions import DeltaError
 
 from pointline_tui.storage.delta._tables import (
     append_frame,
@@ -20,7 +19,7 @@ from pointline_tui.storage.delta._tables import (
     commit_properties,
     ensure_writable,
     require_table,
-    translate,
+    storage_errors,
     validate_frame,
 )
 from pointline_tui.storage.delta.files import files_frame
@@ -85,6 +84,7 @@ class DeltaEventStore:
 
     # -- PartitionOptimizer -------------------------------------------------------------------
 
+    @storage_errors
     def compact_partitions(
         self,
         table_name: str,
@@ -104,6 +104,7 @@ class DeltaEventStore:
                 that is not partitioned by exchange and trading_date.
             ConflictError: another writer removed the same files first.
             ReadOnlyError: the store is read-only.
+            StorageOperationError: delta-rs failed (a damaged log, an unreadable file).
         """
         if target_size_mb <= 0:
             raise ValueError(f"target_size_mb must be positive, got {target_size_mb}")
@@ -182,17 +183,15 @@ class DeltaEventStore:
                     f"{table_name}: another writer compacted or rewrote {where} first; "
                     "this compaction committed nothing"
                 )
-            try:
-                dt.optimize.compact(
-                    partition_filters=filters,
-                    target_size=target_size,
-                    commit_properties=commit_properties(self.audit),
-                )
-            except DeltaError as err:
-                raise translate(err, table_name) from err
+            dt.optimize.compact(
+                partition_filters=filters,
+                target_size=target_size,
+                commit_properties=commit_properties(self.audit),
+            )
 
     # -- TableVacuum --------------------------------------------------------------------------
 
+    @storage_errors
     def vacuum_table(
         self,
         table_name: str,
@@ -217,6 +216,7 @@ class DeltaEventStore:
             ValueError: a negative retention, or one below the table's minimum while
                 ``enforce_retention`` is set (``RetentionError``).
             ReadOnlyError: the store is read-only and this is not a dry run.
+            StorageOperationError: delta-rs failed (a damaged log, an unreadable file).
         """
         path = table_path(self.silver_root, table_name)
         if not dry_run:
@@ -231,13 +231,10 @@ class DeltaEventStore:
                 f"{minimum} h; older versions would stop being restorable (override the check "
                 "to go ahead)"
             )
-        try:
-            # The only mode used is delta-rs's default ("lite"): full mode follows symlinks.
-            candidates = dt.vacuum(
-                retention_hours=retention_hours, dry_run=True, enforce_retention_duration=False
-            )
-        except DeltaError as err:
-            raise translate(err, table_name) from err
+        # The only mode used is delta-rs's default ("lite"): full mode follows symlinks.
+        candidates = dt.vacuum(
+            retention_hours=retention_hours, dry_run=True, enforce_retention_duration=False
+        )
         # Lite vacuum lists every old tombstone, including files already deleted.
         sizes = {rel: size for rel in candidates if (size := _size(path / rel)) is not None}
         if partitions is not None:
@@ -251,15 +248,12 @@ class DeltaEventStore:
             if removed:
                 self._record_partition_vacuum(dt, removed, sum(sizes[r] for r in removed))
         else:
-            try:
-                deleted = dt.vacuum(
-                    retention_hours=retention_hours,
-                    dry_run=False,
-                    enforce_retention_duration=False,
-                    commit_properties=commit_properties(self.audit),
-                )
-            except DeltaError as err:
-                raise translate(err, table_name) from err
+            deleted = dt.vacuum(
+                retention_hours=retention_hours,
+                dry_run=False,
+                enforce_retention_duration=False,
+                commit_properties=commit_properties(self.audit),
+            )
             # delta-rs reports absolute paths here, and again lists files gone long ago.
             removed = [rel for rel in (_relative(path, p) for p in deleted) if rel in sizes]
         return VacuumReport(
