@@ -64,10 +64,9 @@ class PointlineApp(App[None]):
 
     def vacuum_dry_run(self, table: str) -> None:
         """Open the vacuum dry run of the whole ``table``."""
-        from pointline_tui.screens.vacuum import VacuumScreen
-
         self.show_table(table)
-        self.push_screen(VacuumScreen(table))
+        if isinstance(self.screen, LakeScreen):
+            self.screen.vacuum(table)
 
     def show_history(self, table: str) -> None:
         from pointline_tui.screens.history import HistoryScreen

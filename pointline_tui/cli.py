@@ -105,8 +105,9 @@ def _run_app(args: argparse.Namespace) -> int:
     root = resolve_silver_root(args.silver_root_arg, args.silver_root, args.root)
     from pointline_tui.app import build_app  # after the checks: a bad root fails fast
 
-    build_app(root, read_only=args.read_only).run()
-    return 0
+    app = build_app(root, read_only=args.read_only)
+    app.run()
+    return app.return_code or 0  # Textual sets 1 when the app stopped on an exception
 
 
 def _run_demo(*, read_only: bool) -> int:
@@ -117,7 +118,8 @@ def _run_demo(*, read_only: bool) -> int:
     print(f"Building the demo lake in {folder} ...", file=sys.stderr)
     try:
         build_demo_lake(folder / "silver")
-        build_app(folder / "silver", read_only=read_only).run()
+        app = build_app(folder / "silver", read_only=read_only)
+        app.run()
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    return 0
+    return app.return_code or 0

@@ -8,6 +8,8 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
+from textual.fuzzy import Matcher
 
 if TYPE_CHECKING:
     from pointline_tui.app import PointlineApp
@@ -56,11 +58,23 @@ class LakeCommands(Provider):
 
     async def discover(self) -> Hits:
         for name, callback, help_text in self._commands():
-            yield DiscoveryHit(name, callback, help=help_text)
+            yield DiscoveryHit(Content(name), callback, text=name, help=help_text)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for name, callback, help_text in self._commands():
             score = matcher.match(name)
             if score > 0:
-                yield Hit(score, matcher.highlight(name), callback, help=help_text)
+                yield Hit(score, _highlight(matcher, name), callback, text=name, help=help_text)
+
+
+def _highlight(matcher: Matcher, name: str) -> Content:
+    """``name`` with the matched letters in bold: as text, since folder names may hold "[".
+
+    (``Matcher.highlight`` would read the name as markup.)
+    """
+    _, offsets = matcher.fuzzy_search.match(matcher.query, name)
+    content = Content(name)
+    for offset in offsets:
+        content = content.stylize("bold underline", offset, offset + 1)
+    return content

@@ -19,11 +19,12 @@ import polars as pl
 from pointline_tui.cli import UsageError, _add_root_options, resolve_silver_root
 from pointline_tui.formatting import count, files, human_bytes, iso_date
 from pointline_tui.lake.catalog import TableEntry
-from pointline_tui.lake.plan import CompactionPlan, plan_compaction
+from pointline_tui.lake.plan import CompactionPlan
 from pointline_tui.lake.reader import LakeReader
 from pointline_tui.maintenance import compact_each
 from pointline_tui.storage.delta import DeltaEventStore
-from pointline_tui.storage.models import RetentionError, StorageError
+from pointline_tui.storage.delta.layout import table_path
+from pointline_tui.storage.models import RetentionError, StorageError, UnknownTableError
 
 
 class OperationFailed(Exception):
@@ -110,6 +111,8 @@ def run_subcommand(argv: Sequence[str]) -> int:
         reader = LakeReader(silver_root)
         command = {"stats": _stats, "compact": _compact, "vacuum": _vacuum}[args.command]
         return command(reader, args)
+    except UnknownTableError as err:
+        raise UsageError(str(err)) from err
     except RetentionError as err:
         reason = str(err).removesuffix(" (override the check to go ahead)")
         raise UsageError(f"{reason}; pass --force-retention to go ahead") from err
@@ -216,12 +219,13 @@ def _partitioned(stats: pl.DataFrame) -> bool:
 
 
 def _compact(reader: LakeReader, args: argparse.Namespace) -> int:
+    table_path(reader.silver_root, args.table)  # the stores' name rule, dry run or not
     _entry(reader, args.table)
     if args.target_size_mb < 1:
         raise UsageError(f"--target-size-mb must be at least 1, got {args.target_size_mb}")
     stats = _selected(reader, args)
     keys = [(ex, day) for ex, day in stats.select("exchange", "trading_date").iter_rows()]
-    plan = plan_compaction(stats, keys, target_size_mb=args.target_size_mb)
+    plan = reader.plan_compaction(args.table, keys, target_size_mb=args.target_size_mb)
     if args.dry_run:
         _emit(args, _jsonable(asdict(plan)), _plan_lines(args.table, plan))
         return 0
@@ -264,6 +268,7 @@ def _compact(reader: LakeReader, args: argparse.Namespace) -> int:
 
 
 def _vacuum(reader: LakeReader, args: argparse.Namespace) -> int:
+    table_path(reader.silver_root, args.table)  # the stores' name rule, dry run or not
     _entry(reader, args.table)
     if args.retention_hours < 0:
         raise UsageError(f"--retention-hours must not be negative, got {args.retention_hours}")

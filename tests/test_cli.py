@@ -693,3 +693,16 @@ def test_subcommands_in_a_real_process(demo_lake_template: Path) -> None:
     assert done.returncode == 2
     assert "--force-retention" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("command", ["vacuum", "compact"])
+def test_a_folder_that_is_no_table_name_is_a_bad_argument(
+    demo_lake: Path, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    import shutil
+
+    shutil.copytree(demo_lake / "quotes", demo_lake / "Quotes-Copy")
+    code, out, err = run(capsys, command, "Quotes-Copy", "--dry-run", "--silver-root", demo_lake)
+    assert (code, out) == (2, "")
+    assert "invalid table name 'Quotes-Copy'" in err
+    assert "Traceback" not in err

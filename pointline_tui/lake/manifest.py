@@ -6,7 +6,6 @@ import polars as pl
 from deltalake import DeltaTable
 
 from pointline_tui.lake.paging import Page, check_window
-from pointline_tui.storage.delta._tables import conform_read
 from pointline_tui.storage.schemas import INGEST_MANIFEST, MANIFEST_STATUSES
 
 SOURCE_COLUMNS = ("vendor", "data_type", "bronze_path")
@@ -21,7 +20,7 @@ def read_manifest(dt: DeltaTable | None) -> pl.DataFrame:
     """
     if dt is None:
         return INGEST_MANIFEST.empty_frame()
-    return conform_read(INGEST_MANIFEST, pl.read_delta(dt))
+    return INGEST_MANIFEST.conform(pl.read_delta(dt))
 
 
 class ManifestView:

@@ -16,7 +16,7 @@ from deltalake import DeltaTable
 
 from pointline_tui.lake.manifest import SOURCE_COLUMNS
 from pointline_tui.lake.paging import Page, check_window
-from pointline_tui.storage.models import SchemaMismatchError, StorageOperationError
+from pointline_tui.storage.models import StorageOperationError
 from pointline_tui.storage.schemas import VALIDATION_LOG
 
 SOURCE_PREFIX = "quarantined:"
@@ -331,16 +331,7 @@ def _collect(lf: pl.LazyFrame) -> pl.DataFrame:
 def _conform(lf: pl.LazyFrame) -> pl.LazyFrame:
     """The log's columns in spec order and dtypes; optional ones a writer left out are null."""
     names = lf.collect_schema().names()
-    exprs = []
-    for col in VALIDATION_LOG.columns:
-        if col.name in names:
-            exprs.append(pl.col(col.name).cast(col.dtype))
-        elif col.nullable:
-            exprs.append(pl.lit(None, dtype=col.dtype).alias(col.name))
-        else:
-            raise SchemaMismatchError(
-                f"{VALIDATION_LOG.name}: table lacks required column {col.name!r}"
-            )
+    exprs = VALIDATION_LOG.conform_exprs(names)
     # Extra columns stay, unless they would collide with the ones a page adds.
     spec = set(VALIDATION_LOG.column_names) | set(ADDED_SCHEMA.names())
     return lf.select(*exprs, *(pl.col(n) for n in names if n not in spec))

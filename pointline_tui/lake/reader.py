@@ -120,9 +120,6 @@ class LakeReader:
             ValueError: invalid thresholds.
             UnknownTableError, TableNotFoundError, DamagedTableError: as ``summary``.
         """
-        parts.check_thresholds(
-            small_file_bytes=small_file_bytes, hot_min_small_files=hot_min_small_files
-        )
         return parts.partition_stats(
             self.active_files(name),
             small_file_bytes=small_file_bytes,
@@ -296,14 +293,8 @@ class LakeReader:
         """Hold table ``name``'s lock; read errors inside become storage errors."""
         table_dir(self._root, name)  # refuse bad names before caching anything
         slot = self._slot(name)
-        with slot.lock:
-            dt = self._load(name, slot)
-            try:
-                yield dt, slot
-            except StorageError:
-                raise
-            except _READ_ERRORS as err:
-                raise StorageOperationError(f"{name}: {delta_error_text(err)}") from err
+        with slot.lock, _read_errors(name):
+            yield self._load(name, slot), slot
 
     @contextmanager
     def _optional(self, name: str) -> Iterator[tuple[DeltaTable | None, _Slot]]:
@@ -314,12 +305,8 @@ class LakeReader:
                 dt: DeltaTable | None = self._load(name, slot)
             except TableNotFoundError:
                 dt = None
-            try:
+            with _read_errors(name):
                 yield dt, slot
-            except StorageError:
-                raise
-            except _READ_ERRORS as err:
-                raise StorageOperationError(f"{name}: {delta_error_text(err)}") from err
 
     def _open_error(self, name: str, err: Exception) -> StorageError:
         path = table_dir(self._root, name)
@@ -334,3 +321,14 @@ class LakeReader:
         if slot.files is None or slot.files_version != version:
             slot.files, slot.files_version = files_frame(dt), version
         return slot.files
+
+
+@contextmanager
+def _read_errors(name: str) -> Iterator[None]:
+    """Errors reading table ``name``'s log or files become storage errors naming it."""
+    try:
+        yield
+    except StorageError:
+        raise
+    except _READ_ERRORS as err:
+        raise StorageOperationError(f"{name}: {delta_error_text(err)}") from err

@@ -204,6 +204,7 @@ class CompactPlanScreen(Screen[CompactRequest | None]):
             )
             return
         self.target_size_mb = value
+        self.plan = None  # nothing may be confirmed before this target's plan is shown
         self.query_one(FrameTable).focus()
         self._load()
 

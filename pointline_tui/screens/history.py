@@ -61,17 +61,18 @@ class HistoryScreen(Screen[None]):
         self._load()
 
     @work(thread=True, exclusive=True, group="history", exit_on_error=False)
-    def _load(self) -> None:
+    def _load(self, *, refresh: bool = False) -> None:
         app: PointlineApp = self.app  # type: ignore[assignment]
+        if refresh:
+            app.reader.refresh(self.table)
         self.post_message(self.HistoryLoaded(app.reader.history(self.table)))
 
     def on_worker_state_changed(self, event: Any) -> None:
         report_worker_error(self, event)
 
     def action_refresh(self) -> None:
-        app: PointlineApp = self.app  # type: ignore[assignment]
-        app.reader.refresh(self.table)
-        self._load()
+        self.query_one(FrameTable).loading = True
+        self._load(refresh=True)
 
     def on_history_screen_history_loaded(self, message: HistoryLoaded) -> None:
         self.entries = {e.version: e for e in message.entries}

@@ -299,7 +299,7 @@ class LakeScreen(Screen[None]):
             return
         hot = listed.filter("hot").select("exchange", "trading_date").rows()
         self.marks.update((node.table, ex, day) for ex, day in hot)
-        self.notify(f"Marked {len(hot)} hot partition(s) of {node.table}")
+        self.notify(f"Marked {len(hot)} hot partition(s) of {node.table}", markup=False)
         self._after_marks()
 
     def action_clear_marks(self) -> None:
@@ -365,14 +365,18 @@ class LakeScreen(Screen[None]):
             self.notify(f"{message.table} has no hot partition", markup=False)
 
     def action_vacuum(self) -> None:
-        from pointline_tui.screens.vacuum import VacuumScreen
-
         node = self.selected
         if node is None or node.table is None:
             self.notify("Select a table (or mark partitions) to vacuum")
             return
         marked = sorted((ex, day) for t, ex, day in self.marks if t == node.table)
-        self.app.push_screen(VacuumScreen(node.table, marked or None), self._after_maintenance)
+        self.vacuum(node.table, marked or None)
+
+    def vacuum(self, table: str, partitions: list[tuple[str, date]] | None = None) -> None:
+        """Open the vacuum dry run of ``table`` (or of its ``partitions``); refresh after."""
+        from pointline_tui.screens.vacuum import VacuumScreen
+
+        self.app.push_screen(VacuumScreen(table, partitions), self._after_maintenance)
 
     def _after_maintenance(self, changed: bool | None) -> None:  # noqa: FBT001 - a callback
         if changed:

@@ -14,7 +14,7 @@ from textual.screen import Screen
 from textual.types import CSSPathType
 from textual.widget import Widget
 from textual.widgets import Footer, Header, Input, Static
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker
 
 from pointline_tui.lake.paging import Page
 from pointline_tui.screens.errors import report_worker_error
@@ -146,8 +146,6 @@ class PagedListScreen(Screen[None], Generic[FiltersT]):
         self.post_message(self.PageLoaded(filters, offset, self._read_page(filters, offset)))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.state == WorkerState.ERROR and event.worker.group == "page":
-            self.query_one(FrameTable).loading = False
         report_worker_error(self, event)
 
     def _reload(self, filters: FiltersT | None = None, offset: int = 0) -> None:

@@ -185,6 +185,7 @@ class VacuumScreen(Screen[bool]):
             )
             return
         self.retention_hours = value
+        self.dry_run = None  # nothing may be confirmed before this retention's dry run is shown
         self.query_one(FrameTable).focus()
         self._load()
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 import polars as pl
+
+from pointline_tui.storage.models import SchemaMismatchError
 
 PRICE_SCALE = 1_000_000_000
 QTY_SCALE = 1_000_000_000
@@ -47,6 +50,30 @@ class TableSpec:
             if col.name == name:
                 return col
         raise KeyError(name)
+
+    def conform_exprs(self, names: Sequence[str]) -> list[pl.Expr]:
+        """Expressions bringing a frame with columns ``names`` to this spec's order and dtypes.
+
+        Tables written by other pointline writers may order columns differently or lack
+        optional columns (those become nulls).
+
+        Raises:
+            SchemaMismatchError: a required column is missing.
+        """
+        exprs = []
+        for col in self.columns:
+            if col.name in names:
+                exprs.append(pl.col(col.name).cast(col.dtype))
+            elif col.nullable:
+                exprs.append(pl.lit(None, dtype=col.dtype).alias(col.name))
+            else:
+                raise SchemaMismatchError(f"{self.name}: table lacks required column {col.name!r}")
+        return exprs
+
+    def conform(self, df: pl.DataFrame) -> pl.DataFrame:
+        """``df`` (read from a table) in this spec's order and dtypes; extra columns kept last."""
+        extra = [pl.col(c) for c in df.columns if c not in self.column_names]
+        return df.select(*self.conform_exprs(df.columns), *extra)
 
     def empty_frame(self) -> pl.DataFrame:
         """An empty frame with exactly this table's schema."""

@@ -237,3 +237,43 @@ async def test_slash_filters_the_list_and_escape_clears_it(demo_lake: Path) -> N
         await settle(app, pilot)
         assert table.total_rows == everything
         assert "filter" not in text_of(app, "#detail-status")
+
+
+async def test_history_of_a_table_whose_log_vanished_reports_and_keeps_running(
+    demo_lake: Path,
+) -> None:
+    import shutil
+
+    app = build_app(demo_lake)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        app.screen.select_table("quotes")
+        await settle(app, pilot)
+        await pilot.press("h")
+        await settle(app, pilot)
+        assert isinstance(app.screen, HistoryScreen)
+        shutil.rmtree(demo_lake / "quotes" / "_delta_log")
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert isinstance(app.screen, HistoryScreen)
+        assert not app.screen.query_one(FrameTable).loading
+        assert any(n.severity == "error" and "quotes" in n.message for n in app._notifications)
+
+
+async def test_folder_names_are_never_read_as_markup(demo_lake: Path) -> None:
+    odd = "odd[@click=app.quit]x"
+    (demo_lake / odd).mkdir()
+    app = build_app(demo_lake)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        assert any(line.startswith(odd) for line in tree_lines(app))
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"odd")
+        await settle(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert app.is_running
+        assert isinstance(app.screen, LakeScreen)
+        assert app.screen.selected is not None
+        assert app.screen.selected.table == odd

@@ -108,30 +108,12 @@ def validate_frame(spec: TableSpec, df: pl.DataFrame) -> None:
             raise SchemaMismatchError(f"{spec.name}: column {col.name!r} must not contain nulls")
 
 
-def conform_read(spec: TableSpec, df: pl.DataFrame) -> pl.DataFrame:
-    """Bring a frame read from a table to the spec: spec order, optional columns filled with nulls.
-
-    Tables written by other pointline writers may order columns differently or lack optional
-    columns; extra columns are kept after the spec's.
-    """
-    exprs = []
-    for col in spec.columns:
-        if col.name in df.columns:
-            exprs.append(pl.col(col.name).cast(col.dtype))
-        elif col.nullable:
-            exprs.append(pl.lit(None, dtype=col.dtype).alias(col.name))
-        else:
-            raise SchemaMismatchError(f"{spec.name}: table lacks required column {col.name!r}")
-    extra = [pl.col(c) for c in df.columns if c not in spec.column_names]
-    return df.select(*exprs, *extra)
-
-
 def read_table(spec: TableSpec, path: Path) -> pl.DataFrame:
     """Read a whole (small) table conformed to its spec; empty frame when it does not exist."""
     dt = open_table(path)
     if dt is None:
         return spec.empty_frame()
-    return conform_read(spec, pl.read_delta(dt))
+    return spec.conform(pl.read_delta(dt))
 
 
 def to_table_arrow(spec: TableSpec, df: pl.DataFrame, dt: DeltaTable | None) -> pa.Table:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from pointline_tui.storage.models import UnknownTableError
+
 _TABLE_NAME = re.compile(r"[a-z][a-z0-9_]*")
 
 
@@ -12,11 +14,12 @@ def table_path(silver_root: Path, table_name: str) -> Path:
     """Return ``silver_root / table_name``.
 
     Raises:
-        ValueError: ``table_name`` is not a plain table name (``^[a-z][a-z0-9_]*$``), so it
-            could never escape the silver root through separators, ``..`` or an absolute path.
+        UnknownTableError: (a ``ValueError``) ``table_name`` is not a plain table name
+            (``^[a-z][a-z0-9_]*$``), so it could never escape the silver root through
+            separators, ``..`` or an absolute path.
     """
     if not isinstance(table_name, str) or not _TABLE_NAME.fullmatch(table_name):
-        raise ValueError(
+        raise UnknownTableError(
             f"invalid table name {table_name!r}: expected lowercase letters, digits and "
             "underscores, starting with a letter"
         )

@@ -14,7 +14,6 @@ from deltalake.exceptions import DeltaError
 from pointline_tui.storage.delta._tables import (
     commit_on_snapshot,
     commit_properties,
-    conform_read,
     create_frame,
     ensure_writable,
     now_us,
@@ -129,7 +128,7 @@ class DeltaManifestStore:
         if dt is None:
             return INGEST_MANIFEST.empty_frame()
         pending = pl.scan_delta(dt).filter(pl.col("status") == "pending").collect()
-        return conform_read(INGEST_MANIFEST, pending)
+        return INGEST_MANIFEST.conform(pending)
 
     def update_status(
         self,
