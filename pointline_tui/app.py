@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import signal
 from pathlib import Path
 
 from textual.app import App
@@ -13,6 +15,8 @@ from pointline_tui.lake.reader import LakeReader
 from pointline_tui.maintenance import PartitionVacuum
 from pointline_tui.screens.lake import LakeScreen
 from pointline_tui.storage.contracts import PartitionOptimizer
+
+_EXIT_SIGNALS = (signal.SIGHUP, signal.SIGTERM)
 
 
 class PointlineApp(App[None]):
@@ -44,7 +48,17 @@ class PointlineApp(App[None]):
         self.sub_title = ("READ-ONLY · " if read_only else "") + str(reader.silver_root)
 
     def on_mount(self) -> None:
+        # A dropped SSH session (SIGHUP) or a kill (SIGTERM) exits like ctrl+q: the terminal is
+        # restored and cleanup runs (the demo's temporary lake is removed).
+        loop = asyncio.get_running_loop()
+        for sig in _EXIT_SIGNALS:
+            loop.add_signal_handler(sig, self.exit)
         self.push_screen(LakeScreen())
+
+    def on_unmount(self) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in _EXIT_SIGNALS:
+            loop.remove_signal_handler(sig)
 
     def action_show_lake(self) -> None:
         while len(self.screen_stack) > 2:

@@ -119,7 +119,7 @@ def _run_demo(*, read_only: bool) -> int:
     try:
         build_demo_lake(folder / "silver")
         app = build_app(folder / "silver", read_only=read_only)
-        app.run()
+        app.run()  # a dropped SSH session ends it normally too: see PointlineApp.on_mount
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     return app.return_code or 0
