@@ -23,3 +23,22 @@ async def settle(pilot: Pilot) -> None:
         if not any(worker.is_running for worker in app.workers):
             return
     raise AssertionError("the app kept starting work")
+
+
+async def run_command(pilot: Pilot, text: str) -> None:
+    """Open the command palette, type ``text`` and run the best hit."""
+    await pilot.press("ctrl+p")
+    await pilot.pause()
+    await pilot.press(*text)
+    await settle(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def on_table(pilot: Pilot, table: str, *keys: str) -> None:
+    """Select ``table`` in the lake tree, then press ``keys``, waiting for the work each starts."""
+    pilot.app.screen.select_table(table)  # type: ignore[attr-defined]
+    await settle(pilot)
+    for key in keys:
+        await pilot.press(key)
+        await settle(pilot)

@@ -16,6 +16,7 @@ from pointline_tui.storage.delta import DeltaEventStore
 from pointline_tui.widgets.frame_table import FrameTable
 from pointline_tui.widgets.lake_tree import LakeTree
 from tests.frames import trades
+from tests.pilot import on_table, run_command
 from tests.pilot import settle as settle_pilot
 
 
@@ -155,10 +156,7 @@ async def test_history_shows_commits_and_audit_metadata(demo_lake: Path) -> None
     app = build_app(demo_lake)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(app, pilot)
-        app.screen.select_table("quotes")
-        await settle(app, pilot)
-        await pilot.press("h")
-        await settle(app, pilot)
+        await on_table(pilot, "quotes", "h")
         assert isinstance(app.screen, HistoryScreen)
         table = app.screen.query_one(FrameTable)
         history = DeltaTable(str(demo_lake / "quotes")).history()
@@ -197,12 +195,7 @@ async def test_help_and_command_palette(demo_lake: Path) -> None:
         await pilot.press("escape")
         assert isinstance(app.screen, LakeScreen)
 
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        await pilot.press(*"trades history")
-        await settle(app, pilot)
-        await pilot.press("enter")
-        await settle(app, pilot)
+        await run_command(pilot, "trades history")
         assert isinstance(app.screen, HistoryScreen)
         assert app.screen.table == "trades"
 
@@ -247,10 +240,7 @@ async def test_history_of_a_table_whose_log_vanished_reports_and_keeps_running(
     app = build_app(demo_lake)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
-        app.screen.select_table("quotes")
-        await settle(app, pilot)
-        await pilot.press("h")
-        await settle(app, pilot)
+        await on_table(pilot, "quotes", "h")
         assert isinstance(app.screen, HistoryScreen)
         shutil.rmtree(demo_lake / "quotes" / "_delta_log")
         await pilot.press("r")
@@ -267,12 +257,7 @@ async def test_folder_names_are_never_read_as_markup(demo_lake: Path) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
         assert any(line.startswith(odd) for line in tree_lines(app))
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        await pilot.press(*"odd")
-        await settle(app, pilot)
-        await pilot.press("enter")
-        await settle(app, pilot)
+        await run_command(pilot, "odd")
         assert app.is_running
         assert isinstance(app.screen, LakeScreen)
         assert app.screen.selected is not None

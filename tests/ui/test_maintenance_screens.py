@@ -18,6 +18,7 @@ from pointline_tui.screens.vacuum import VacuumScreen
 from pointline_tui.storage.models import ReadOnlyError
 from pointline_tui.widgets.frame_table import FrameTable
 from tests.frames import partition_checksums
+from tests.pilot import on_table, run_command
 from tests.ui.test_lake_screen import open_table, settle, text_of
 
 HOT = ("binance-futures", date(2024, 5, 2))
@@ -165,10 +166,7 @@ async def test_vacuum_dry_run_typed_confirmation_and_report(demo_lake: Path) -> 
     app = build_app(demo_lake)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(app, pilot)
-        app.screen.select_table("quotes")
-        await settle(app, pilot)
-        await pilot.press("v")
-        await settle(app, pilot)
+        await on_table(pilot, "quotes", "v")
         vacuum = app.screen
         assert isinstance(vacuum, VacuumScreen)
         assert vacuum.dry_run is not None
@@ -266,23 +264,13 @@ async def test_palette_starts_compaction_and_vacuum(demo_lake: Path) -> None:
     app = build_app(demo_lake)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(app, pilot)
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        await pilot.press(*"trades compact hot")
-        await settle(app, pilot)
-        await pilot.press("enter")
-        await settle(app, pilot)
+        await run_command(pilot, "trades compact hot")
         assert isinstance(app.screen, CompactPlanScreen)
         assert app.screen.partitions == [HOT]
         await pilot.press("escape")
         await settle(app, pilot)
 
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        await pilot.press(*"quotes vacuum")
-        await settle(app, pilot)
-        await pilot.press("enter")
-        await settle(app, pilot)
+        await run_command(pilot, "quotes vacuum")
         assert isinstance(app.screen, VacuumScreen)
         assert (app.screen.table, app.screen.partitions) == ("quotes", None)
 
