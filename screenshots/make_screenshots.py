@@ -20,7 +20,12 @@ from textual.pilot import Pilot  # noqa: E402
 
 from pointline_tui.app import build_app  # noqa: E402
 from tests.pilot import settle  # noqa: E402
-from tests.snapshots.frozen import build_frozen_demo_lake, place  # noqa: E402
+from tests.snapshots.frozen import (  # noqa: E402
+    build_frozen_demo_lake,
+    compaction_mid_run,
+    place,
+    start_compaction,
+)
 
 Step = str | Callable[[Pilot], Awaitable[None]]
 SIZE = (100, 30)
@@ -63,16 +68,19 @@ SHOTS: dict[str, list[Step]] = {
 }
 
 
-async def shoot(lake: Path, name: str, steps: list[Step]) -> None:
+async def shoot(lake: Path, name: str, steps: list[Step], *, last_waits: bool = True) -> None:
+    """Take ``name``.svg after ``steps``; ``last_waits=False``: not waiting for the last one."""
     app = build_app(lake)
     app.theme = "textual-dark"
     async with app.run_test(size=SIZE) as pilot:
-        for step in [None, *steps]:
+        await settle(pilot)
+        for index, step in enumerate(steps):
             if isinstance(step, str):
                 await pilot.press(step)
-            elif step is not None:
+            else:
                 await step(pilot)
-            await settle(pilot)
+            if last_waits or index < len(steps) - 1:
+                await settle(pilot)
         for widget in app.screen.query("Input"):
             widget.cursor_blink = False  # type: ignore[attr-defined]
         app.clear_notifications()
@@ -86,6 +94,9 @@ def main() -> None:
         template = build_frozen_demo_lake(Path(tmp) / "silver")
         for name, steps in SHOTS.items():
             asyncio.run(shoot(place(template), name, steps))
+        lake = place(template)
+        with compaction_mid_run(lake):  # its partitions wait on another console's locks
+            asyncio.run(shoot(lake, "compact-progress", [start_compaction], last_waits=False))
 
 
 if __name__ == "__main__":

@@ -8,12 +8,21 @@ Test-only: the product never edits a Delta log.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
+import threading
+import time
+from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from urllib.parse import quote, unquote
 
+from textual.pilot import Pilot
+
 from pointline_tui.demo import build_demo_lake
+from pointline_tui.screens.compact import CompactProgressScreen, CompactRequest
+from pointline_tui.storage.delta.event_store import _partition_lock
 
 BASE_MS = 1_714_953_600_000  # 2024-05-06T00:00:00Z
 SNAPSHOT_ROOT = Path("/tmp/pointline-tui-snapshots/silver")
@@ -64,3 +73,46 @@ def _stable(path: str, index: int) -> str:
     folder, _, _ = path.rpartition("/")
     name = quote(f"part-{index:05d}.snappy.parquet")
     return f"{folder}/{name}" if folder else name
+
+
+PROGRESS_PARTS = (
+    ("binance-futures", date(2024, 5, 1)),
+    ("okx", date(2024, 5, 1)),
+    ("okx", date(2024, 5, 3)),
+)
+"""Compacted by the mid-run picture: two run (locks held elsewhere), the third waits."""
+
+
+@contextlib.contextmanager
+def compaction_mid_run(lake: Path, *, seconds: float = 4) -> Iterator[None]:
+    """Hold the picture's partition locks for ``seconds``, as another console would.
+
+    A compaction started meanwhile shows two partitions running and one waiting; the locks go
+    after ``seconds`` so that the app can finish and exit.
+    """
+    held = threading.Event()
+
+    def hold() -> None:
+        with contextlib.ExitStack() as stack:
+            for part in PROGRESS_PARTS:
+                stack.enter_context(_partition_lock(lake / "orderbook_updates", part))
+            held.set()
+            time.sleep(seconds)
+
+    thread = threading.Thread(target=hold, daemon=True)
+    thread.start()
+    held.wait(10)
+    try:
+        yield
+    finally:
+        thread.join()
+
+
+async def start_compaction(pilot: Pilot) -> None:
+    """Push the progress screen of ``PROGRESS_PARTS`` with a still clock (stable pictures)."""
+    screen = CompactProgressScreen(
+        CompactRequest("orderbook_updates", PROGRESS_PARTS, 128), max_workers=2
+    )
+    screen.clock = lambda: 0.0
+    pilot.app.push_screen(screen)
+    await pilot.pause(0.5)

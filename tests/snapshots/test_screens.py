@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import contextlib
-import threading
-import time
 from collections.abc import Awaitable, Callable
-from datetime import date
 from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
 
 from pointline_tui.app import PointlineApp, build_app
-from pointline_tui.screens.compact import CompactProgressScreen, CompactRequest
-from pointline_tui.storage.delta.event_store import _partition_lock
 from tests.pilot import settle
+from tests.snapshots.frozen import compaction_mid_run, start_compaction
 
 SIZES = pytest.mark.parametrize("size", [(80, 24), (140, 40)], ids=["80x24", "140x40"])
 
@@ -50,28 +45,6 @@ def select(table: str) -> Callable[[Pilot], Awaitable[None]]:
 
 async def focus_detail(pilot: Pilot) -> None:
     pilot.app.screen.query_one("#detail-table").focus()
-
-
-HOT_OB = ("okx", date(2024, 5, 3))
-
-
-def hold_partition_locks(
-    table: Path, parts: tuple[tuple[str, date], ...], *, seconds: float
-) -> threading.Thread:
-    """Hold the compaction locks of ``parts`` for ``seconds``, as another console would."""
-    held = threading.Event()
-
-    def hold() -> None:
-        with contextlib.ExitStack() as stack:
-            for part in parts:
-                stack.enter_context(_partition_lock(table, part))
-            held.set()
-            time.sleep(seconds)
-
-    thread = threading.Thread(target=hold, daemon=True)
-    thread.start()
-    held.wait(10)
-    return thread
 
 
 def app_for(lake: Path, *, read_only: bool = False) -> PointlineApp:
@@ -141,22 +114,9 @@ class TestMaintenanceScreens:
 
     def test_compact_progress(self, snap_compare, frozen_lake: Path, size) -> None:
         """Two partitions running (their locks held by another writer), one waiting."""
-        table = frozen_lake / "orderbook_updates"
-        parts = (("binance-futures", date(2024, 5, 1)), ("okx", date(2024, 5, 1)), HOT_OB)
-        holder = hold_partition_locks(table, parts, seconds=4)
-
-        async def start(pilot: Pilot) -> None:
-            screen = CompactProgressScreen(
-                CompactRequest("orderbook_updates", parts, 128), max_workers=2
-            )
-            screen.clock = lambda: 0.0  # a still clock: the picture must not depend on timing
-            pilot.app.push_screen(screen)
-            await pilot.pause(0.5)
-
-        try:
-            assert snap_compare(app_for(frozen_lake), terminal_size=size, run_before=start)
-        finally:
-            holder.join()
+        with compaction_mid_run(frozen_lake):
+            app = app_for(frozen_lake)
+            assert snap_compare(app, terminal_size=size, run_before=start_compaction)
 
     def test_vacuum_dry_run(self, snap_compare, frozen_lake: Path, size) -> None:
         run = steps(select("quotes"), "v")
