@@ -19,7 +19,8 @@ import polars as pl
 import pytest
 from deltalake import DeltaTable
 
-from pointline_tui.cli import UsageError, main, resolve_silver_root
+from pointline_tui.cli import main
+from pointline_tui.cli.options import UsageError, resolve_silver_root
 from pointline_tui.storage.delta import DeltaEventStore
 from pointline_tui.storage.delta._tables import audit_metadata
 from tests.frames import partition_checksums, trades

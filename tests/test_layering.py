@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -18,19 +19,18 @@ HEADLESS_CHECK = textwrap.dedent(
     import importlib, json, pkgutil, sys
 
     loaded = []
-    for name in ("pointline_tui.storage", "pointline_tui.storage.delta", "pointline_tui.lake"):
+    for name in (
+        "pointline_tui.storage",
+        "pointline_tui.storage.delta",
+        "pointline_tui.lake",
+        "pointline_tui.cli",  # and the subcommands cron runs: no Textual needed there either
+    ):
         package = importlib.import_module(name)
         loaded.append(name)
         for info in pkgutil.walk_packages(package.__path__, prefix=name + "."):
             importlib.import_module(info.name)
             loaded.append(info.name)
-    for name in (
-        "pointline_tui.maintenance",
-        "pointline_tui.demo",
-        "pointline_tui.formatting",
-        "pointline_tui.cli",  # and the subcommands cron runs: no Textual needed there either
-        "pointline_tui.subcommands",
-    ):
+    for name in ("pointline_tui.maintenance", "pointline_tui.demo", "pointline_tui.formatting"):
         importlib.import_module(name)
         loaded.append(name)
     ui = sorted(
@@ -56,12 +56,47 @@ def test_headless_layers_import_no_textual_or_rich() -> None:
     loaded = set(result["loaded"])
     on_disk = {
         ".".join(("pointline_tui", *path.relative_to(PACKAGE).with_suffix("").parts))
-        for layer in ("storage", "lake")
+        for layer in ("storage", "lake", "cli")
         for path in (PACKAGE / layer).rglob("*.py")
         if path.name != "__init__.py"
     }
     assert on_disk <= loaded, "every module of the layers was imported"
     assert {"pointline_tui.lake.reader", "pointline_tui.storage.delta.event_store"} <= loaded
+
+
+ENTRY_POINT_CHECK = textwrap.dedent(
+    """
+    import contextlib, io, json, sys
+
+    from pointline_tui.cli import main
+
+    codes = []
+    for argv in (["--help"], ["--version"], ["stats", "--help"], []):
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            try:
+                codes.append(main(argv))
+            except SystemExit as exit_:
+                codes.append(exit_.code)
+    heavy = {"polars", "deltalake", "pyarrow", "textual", "rich"}
+    loaded = {m.split(".")[0] for m in sys.modules}
+    print(json.dumps({"codes": codes, "heavy": sorted(loaded & heavy)}))
+    """
+)
+
+
+def test_help_and_a_missing_lake_load_no_heavy_library() -> None:
+    # main imports every subcommand module to dispatch: each keeps its heavy imports in run.
+    done = subprocess.run(
+        [sys.executable, "-c", ENTRY_POINT_CHECK],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={k: v for k, v in os.environ.items() if not k.startswith("POINTLINE_")},
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {"codes": [0, 0, 0, 2], "heavy": []}
 
 
 def imported_modules(source: str, package: str) -> set[str]:

@@ -126,7 +126,7 @@ def test_a_failing_partition_records_its_error_and_the_others_finish(demo_lake: 
     hot, gone, warmed = run.partitions
     assert hot.state == "failed"
     assert victim in (hot.error or "")
-    assert "not found" in (hot.error or "")
+    assert "not on disk" in (hot.error or "")
     assert gone.state == "failed"
     assert gone.error == "trades has no partition kraken/2024-05-01"
     assert (warmed.state, warmed.files_before, warmed.files_after) == ("done", 4, 1)

@@ -11,6 +11,7 @@ from typing import Literal
 from deltalake import DeltaTable
 
 from pointline_tui.lake.errors import DamagedTableError, LakeRootError, delta_error_text
+from pointline_tui.storage.delta.check import inside
 from pointline_tui.storage.models import TableNotFoundError, UnknownTableError
 from pointline_tui.storage.schemas import TABLES
 
@@ -24,6 +25,7 @@ _GROUP_OF_KIND: dict[str, TableGroup] = {
     "control": "control",
 }
 DELTA_LOG = "_delta_log"
+OUTSIDE_REASON = "the folder leads outside the lake root; it is never opened (pointline-tui check)"
 _COUNT_CAP = 10_000
 """Stop counting a stray folder's files here: it is not a table, so not worth a long walk."""
 
@@ -92,6 +94,8 @@ def open_delta(name: str, path: Path) -> DeltaTable:
         TableNotFoundError: the folder does not exist or has no ``_delta_log``.
         DamagedTableError: the log exists but delta-rs fails to load it.
     """
+    if not inside(path, path.parent):
+        raise DamagedTableError(name, OUTSIDE_REASON)
     if not (path / DELTA_LOG).exists():
         raise TableNotFoundError(f"table {name!r} is not a Delta table (no {DELTA_LOG} in {path})")
     try:
@@ -154,6 +158,8 @@ class LakeCatalog:
         *,
         open_tables: bool,
     ) -> tuple[TableState, str | None]:
+        if not inside(path, self.silver_root):
+            return "damaged", OUTSIDE_REASON
         if (path / DELTA_LOG).exists():
             if not open_tables:
                 return "delta", None

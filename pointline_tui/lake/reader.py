@@ -29,8 +29,14 @@ from pointline_tui.lake.overview import LakeOverview, build_overview
 from pointline_tui.lake.plan import CompactionPlan, PartitionKey, plan_compaction
 from pointline_tui.lake.quarantine import QuarantineView, log_snapshot
 from pointline_tui.lake.summary import TableSummary, build_summary
+from pointline_tui.storage.delta.check import check_table
 from pointline_tui.storage.delta.files import files_frame
-from pointline_tui.storage.models import StorageError, StorageOperationError, TableNotFoundError
+from pointline_tui.storage.models import (
+    Finding,
+    StorageError,
+    StorageOperationError,
+    TableNotFoundError,
+)
 from pointline_tui.storage.schemas import INGEST_MANIFEST, VALIDATION_LOG
 
 _READ_ERRORS = (DeltaError, OSError, pl.exceptions.PolarsError)
@@ -47,9 +53,12 @@ class _Slot:
     files_version: int = -1
     view: ManifestView | QuarantineView | None = None
     view_key: object = None
+    health: dict[tuple[int, bool], tuple[Finding, ...]] = field(default_factory=dict)
+    """Findings of ``check`` by (version, files scanned); dropped on every refresh."""
 
     def clear(self) -> None:
         self.table, self.files, self.files_version, self.view = None, None, -1, None
+        self.health = {}
 
 
 class LakeReader:
@@ -150,6 +159,35 @@ class LakeReader:
             UnknownTableError, TableNotFoundError, DamagedTableError: as ``summary``.
         """
         return plan_compaction(self.active_files(name), partitions, target_size_mb=target_size_mb)
+
+    def health(self, name: str, *, scan_files: bool = True) -> tuple[Finding, ...]:
+        """What ``check`` finds in table ``name`` (see ``storage.delta.check.check_table``).
+
+        Remembered per version until the next ``refresh``: files may change on disk without a
+        commit (a killed write), and a refresh is how the operator asks to look again.
+
+        Args:
+            name: the table's folder name.
+            scan_files: also walk its folders (missing, resized, orphaned files; links out).
+
+        Raises:
+            UnknownTableError: ``name`` is not a plain folder name.
+            TableNotFoundError: the folder is gone.
+        """
+        path = table_dir(self._root, name)
+        slot = self._slot(name)
+        with slot.lock:
+            try:
+                dt = self._load(name, slot)
+            except (DamagedTableError, TableNotFoundError):
+                return check_table(self._root, name, scan_files=scan_files)
+            key = (dt.version(), scan_files)
+            if key not in slot.health:
+                with _read_errors(name):
+                    slot.health[key] = check_table(
+                        self._root, path.name, table=dt, scan_files=scan_files
+                    )
+            return slot.health[key]
 
     def history(self, name: str, limit: int | None = None) -> tuple[HistoryEntry, ...]:
         """The table's commits, newest first (at most ``limit``).
@@ -255,6 +293,7 @@ class LakeReader:
             if slot is None:
                 continue
             with slot.lock:
+                slot.health = {}
                 if slot.table is None:
                     continue
                 before = slot.table.version()

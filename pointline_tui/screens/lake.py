@@ -19,6 +19,7 @@ from textual.widgets import Footer, Header, Input, Static, Tree
 from pointline_tui.lake.catalog import TableEntry
 from pointline_tui.screens.errors import report_worker_error
 from pointline_tui.screens.lake_detail import PARTITION_COLUMNS, Detail, build_detail
+from pointline_tui.storage.models import Finding
 from pointline_tui.widgets.frame_table import FrameTable
 from pointline_tui.widgets.lake_tree import LakeNode, LakeTree
 
@@ -66,6 +67,14 @@ class LakeScreen(Screen[None]):
         def __init__(self, entries: tuple[TableEntry, ...]) -> None:
             super().__init__()
             self.entries = entries
+
+    class HealthChecked(Message):
+        """What ``check`` finds in a table's log (files are checked when it is opened)."""
+
+        def __init__(self, table: str, findings: tuple[Finding, ...]) -> None:
+            super().__init__()
+            self.table = table
+            self.findings = findings
 
     class HotPartitionsFound(Message):
         """The hot partitions of a table, for a compaction started from the palette."""
@@ -122,7 +131,16 @@ class LakeScreen(Screen[None]):
         # tables) follows, and marks damaged logs when it is done.
         reader = self.lake_app.reader
         self.post_message(self.CatalogLoaded(reader.catalog(open_tables=False)))
-        self.post_message(self.CatalogChecked(reader.catalog()))
+        entries = reader.catalog()
+        self.post_message(self.CatalogChecked(entries))
+        self._check_health(entries)
+
+    def _check_health(self, entries: tuple[TableEntry, ...]) -> None:
+        """Post every Delta table's log findings (runs inside a catalog worker)."""
+        for entry in entries:
+            if entry.state == "delta":
+                findings = self.lake_app.reader.health(entry.name, scan_files=False)
+                self.post_message(self.HealthChecked(entry.name, findings))
 
     @work(thread=True, group="partitions", exit_on_error=False)
     def _load_partitions(self, table: str) -> None:
@@ -167,6 +185,9 @@ class LakeScreen(Screen[None]):
                 node,
             )
 
+    def on_lake_screen_health_checked(self, message: HealthChecked) -> None:
+        self.query_one(LakeTree).show_health(message.table, message.findings)
+
     def _reselect(self, table: str) -> None:
         self.query_one(LakeTree).select_table(table)
         if self.selected is not None and self.selected.table == table:
@@ -177,6 +198,8 @@ class LakeScreen(Screen[None]):
 
     def on_lake_screen_detail_loaded(self, message: DetailLoaded) -> None:
         detail = message.detail
+        if detail.findings is not None and detail.node.table is not None:
+            self.query_one(LakeTree).show_health(detail.node.table, detail.findings)
         if detail.node != self.selected:
             return  # the cursor moved on while this loaded
         self.query_one("#detail").loading = False
@@ -395,7 +418,9 @@ class LakeScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="catalog", exit_on_error=False)
     def _refresh(self) -> None:
         changed = self.lake_app.reader.refresh()
-        self.post_message(self.CatalogLoaded(self.lake_app.reader.catalog(), changed))
+        entries = self.lake_app.reader.catalog()
+        self.post_message(self.CatalogLoaded(entries, changed))
+        self._check_health(entries)
 
     def action_history(self) -> None:
         node = self.selected

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -12,14 +14,16 @@ from pointline_tui.formatting import (
     count,
     human_bytes,
     iso_date,
+    one_line,
     plain_text,
     short_file_name,
     utc_time,
 )
 from pointline_tui.lake.overview import LakeOverview
 from pointline_tui.lake.summary import TableSummary
+from pointline_tui.storage.models import Finding
 from pointline_tui.widgets.frame_table import Column
-from pointline_tui.widgets.lake_tree import LakeNode
+from pointline_tui.widgets.lake_tree import ERROR_MARK, WARNING_MARK, LakeNode
 
 if TYPE_CHECKING:
     from pointline_tui.app import PointlineApp
@@ -57,6 +61,8 @@ class Detail:
     body: Text
     frame: pl.DataFrame | None = None
     columns: tuple[Column, ...] = ()
+    findings: tuple[Finding, ...] | None = None
+    """The table's findings from ``check``, when this detail looked."""
 
 
 def build_detail(app: PointlineApp, node: LakeNode) -> Detail:
@@ -83,18 +89,23 @@ def build_detail(app: PointlineApp, node: LakeNode) -> Detail:
             "not_delta": "Not a Delta table",
             "damaged": "Damaged Delta log",
         }
-        body = Text(f"{what[entry.state]}: {plain_text(entry.reason or 'no files')}")
-        return Detail(node, node.table, body)
+        body = Text(f"{what[entry.state]}: {plain_text(entry.reason or 'no files')}\n\n")
+        findings = reader.health(node.table)
+        body.append_text(health_text(findings))
+        return Detail(node, node.table, body, findings=findings)
     if node.kind == "partition":
         assert node.exchange is not None
         assert node.trading_date is not None
         files = reader.partition_files(node.table, node.exchange, node.trading_date)
         body = Text(
             f"{count(files.height)} active files · "
-            f"{human_bytes(int(files.get_column('size_bytes').sum() or 0))}"
+            f"{human_bytes(int(files.get_column('size_bytes').sum() or 0))}\n"
         )
+        findings = reader.health(node.table)
+        here = (node.exchange, node.trading_date), (None, None)
+        body.append_text(health_text([f for f in findings if (f.exchange, f.trading_date) in here]))
         title = f"{node.table} / {node.exchange} / {node.trading_date.isoformat()}"
-        return Detail(node, title, body, files, tuple(FILE_COLUMNS))
+        return Detail(node, title, body, files, tuple(FILE_COLUMNS), findings)
     summary = reader.summary(node.table)
     stats = reader.partition_stats(node.table)
     if node.kind == "exchange":
@@ -106,7 +117,37 @@ def build_detail(app: PointlineApp, node: LakeNode) -> Detail:
             stats,
             tuple(PARTITION_COLUMNS),
         )
-    return Detail(node, node.table, summary_text(summary), stats, tuple(PARTITION_COLUMNS))
+    body = summary_text(summary)
+    findings = reader.health(node.table)
+    body.append_text(health_text(findings))
+    return Detail(node, node.table, body, stats, tuple(PARTITION_COLUMNS), findings)
+
+
+HEALTH_LINES = 3
+"""Findings shown in the detail pane; ``pointline-tui check TABLE`` lists them all."""
+
+
+def health_text(findings: Sequence[Finding]) -> Text:
+    """The "health" line of a table or partition, and its first findings."""
+    text = Text()
+    text.append(f"{'health':<15}", style="dim")
+    if not findings:
+        text.append("ok: log, files and links checked\n")
+        return text
+    tally = Counter(f.severity for f in findings)
+    errors = tally["error"]
+    summary = ", ".join(f"{n} {s}{'s' if n > 1 else ''}" for s, n in tally.items())
+    text.append(f"{ERROR_MARK if errors else WARNING_MARK} {summary}", style="bold")
+    text.append(" · writes refused\n" if errors else "\n")
+    for f in findings[:HEALTH_LINES]:
+        text.append(f"  {f.severity} ", style="bold red" if f.severity == "error" else "yellow")
+        where = short_file_name(f.path) if f.path and "/" in f.path else ""
+        text.append(f"{f.kind} {one_line(where)}\n")
+    if len(findings) > HEALTH_LINES:
+        text.append(
+            f"  … {len(findings) - HEALTH_LINES} more: pointline-tui check {findings[0].table}\n"
+        )
+    return text
 
 
 def overview_text(overview: LakeOverview) -> Text:

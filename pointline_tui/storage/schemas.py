@@ -15,6 +15,15 @@ QTY_SCALE = 1_000_000_000
 
 EVENT_PARTITION_COLUMNS = ("exchange", "trading_date")
 
+
+def is_event_partitioned(partition_columns: Sequence[str]) -> bool:
+    """The one rule of "partitioned": by exactly exchange and trading_date, in any order.
+
+    Tables partitioned any other way are handled as a single partition.
+    """
+    return sorted(partition_columns) == sorted(EVENT_PARTITION_COLUMNS)
+
+
 TableKind = Literal["event", "dimension", "control"]
 
 

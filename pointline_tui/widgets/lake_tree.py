@@ -13,6 +13,7 @@ from textual.widgets.tree import TreeNode
 
 from pointline_tui.formatting import count
 from pointline_tui.lake.catalog import TableEntry
+from pointline_tui.storage.models import Finding
 
 NodeKind = Literal["lake", "group", "table", "exchange", "partition"]
 
@@ -24,6 +25,10 @@ GROUP_LABELS = {
 }
 HOT_MARK = "▲"
 """Marks hot partitions (and, with a count, exchanges holding some); visible without colour."""
+ERROR_MARK = "✗"
+"""Marks a table that ``check`` finds an error in (writes are refused), or that is unreadable."""
+WARNING_MARK = "!"
+"""Marks a table with warnings from ``check`` (orphans, staging files, ...)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +54,7 @@ class LakeTree(Tree[LakeNode]):
         self.show_root = True
         self.guide_depth = 2
         self._stats: dict[str, pl.DataFrame] = {}
+        self._health: dict[str, tuple[int, int]] = {}
 
     def show_catalog(self, entries: tuple[TableEntry, ...]) -> list[str]:
         """Rebuild the tree's groups and tables; return the tables that were expanded.
@@ -68,7 +74,7 @@ class LakeTree(Tree[LakeNode]):
                 groups[entry.group] = group
             expandable = entry.state == "delta" and entry.group == "events"
             group.add(
-                _table_label(entry),
+                self._label(entry),
                 LakeNode("table", table=entry.name, entry=entry),
                 allow_expand=expandable,
                 expand=False,
@@ -86,7 +92,7 @@ class LakeTree(Tree[LakeNode]):
             if new is None or new == old:
                 continue
             node.data = LakeNode("table", table=new.name, entry=new)
-            node.set_label(_table_label(new))
+            node.set_label(self._label(new))
             node.allow_expand = new.state == "delta" and new.group == "events"
             changed.add(new.name)
         return changed
@@ -98,7 +104,7 @@ class LakeTree(Tree[LakeNode]):
         if node is None:
             return
         if node.data is not None and node.data.entry is not None:
-            node.set_label(_table_label(node.data.entry))  # drop the loading mark
+            node.set_label(self._label(node.data.entry))  # drop the loading mark
         node.remove_children()
         node.expand()
         if stats.is_empty() or stats.get_column("exchange").null_count() == stats.height:
@@ -115,6 +121,24 @@ class LakeTree(Tree[LakeNode]):
                 label.append(f" {HOT_MARK}{hot}", style="bold yellow")
             label.append(f" ({count(partitions)})", style="dim")
             node.add(label, LakeNode("exchange", table=table, exchange=exchange))
+
+    def show_health(self, table: str, findings: tuple[Finding, ...]) -> None:
+        """Mark ``table`` with its error and warning counts from ``check``."""
+        errors = sum(1 for f in findings if f.severity == "error")
+        warnings = sum(1 for f in findings if f.severity == "warning")
+        self._health[table] = (errors, warnings)
+        node = self._table_node(table)
+        if node is not None and node.data is not None and node.data.entry is not None:
+            node.set_label(self._label(node.data.entry))
+
+    def _label(self, entry: TableEntry) -> Text:
+        label = _table_label(entry)
+        errors, warnings = self._health.get(entry.name, (0, 0))
+        if entry.state in ("delta", "empty") and errors:
+            label.append(f" {ERROR_MARK}{errors}", style="bold red")
+        elif entry.state in ("delta", "empty") and warnings:
+            label.append(f" {WARNING_MARK}{warnings}", style="bold yellow")
+        return label
 
     def has_partitions(self, table: str) -> bool:
         return table in self._stats
@@ -162,5 +186,5 @@ def _table_label(entry: TableEntry) -> Text:
         label.append(" (empty)", style="dim")
     elif entry.state in ("not_delta", "damaged"):
         reason = "not Delta" if entry.state == "not_delta" else "damaged"
-        label.append(f" ✗ {reason}", style="bold red")
+        label.append(f" {ERROR_MARK} {reason}", style="bold red")
     return label

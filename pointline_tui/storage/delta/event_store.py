@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import fcntl
+import functools
 import re
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+import time
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from contextlib import AbstractContextManager
 from datetime import date
 from pathlib import Path
-from urllib.parse import quote, unquote
+from urllib.parse import unquote
 
 import polars as pl
 from deltalake import DeltaTable
@@ -22,22 +24,47 @@ from pointline_tui.storage.delta._tables import (
     storage_errors,
     validate_frame,
 )
+from pointline_tui.storage.delta.check import (
+    check_table,
+    ensure_sound,
+    inside,
+    partition_of,
+    refuse_on_errors,
+)
 from pointline_tui.storage.delta.files import files_frame
 from pointline_tui.storage.delta.layout import table_path
+from pointline_tui.storage.delta.locks import DEFAULT_LOCK_TIMEOUT_S, LockHolder, partition_lock
+from pointline_tui.storage.delta.log import DELTA_LOG, list_log, referenced_paths
+from pointline_tui.storage.delta.verify import RUN_KEY, verify_compaction
+from pointline_tui.storage.limits import (
+    check_min_age_hours,
+    check_retention_hours,
+    check_target_size,
+)
 from pointline_tui.storage.models import (
     CompactionReport,
     ConflictError,
+    OrphanReport,
+    PartialCompactionError,
     PartitionCompaction,
     RetentionError,
+    SchemaMismatchError,
+    StorageError,
     UnknownTableError,
+    UnsafeTableError,
     VacuumReport,
 )
-from pointline_tui.storage.schemas import EVENT_PARTITION_COLUMNS, EVENT_TABLES, TableSpec
+from pointline_tui.storage.schemas import (
+    EVENT_PARTITION_COLUMNS,
+    EVENT_TABLES,
+    TableSpec,
+    is_event_partitioned,
+)
 
 DEFAULT_RETENTION_HOURS = 168
+DEFAULT_ORPHAN_MIN_AGE_HOURS = 24
+"""A file younger than this that no commit names may still be a write in flight."""
 MB = 1024 * 1024
-# Delta readers and vacuum ignore folders starting with "_".
-LOCK_DIR = "_pointline_locks"
 
 Partition = tuple[str, date]
 
@@ -70,15 +97,25 @@ class DeltaEventStore:
 
         Raises:
             UnknownTableError: ``table_name`` is not an event table.
-            SchemaMismatchError: a column is missing, extra, mistyped or holds forbidden nulls;
-                nothing is written.
+            SchemaMismatchError: a column is missing, extra, mistyped or holds forbidden nulls,
+                or an exchange is empty; nothing is written.
             ReadOnlyError: the store is read-only.
+            UnsafeTableError: ``check`` finds an error in the table's log.
         """
         spec = _event_spec(table_name)
         ensure_writable(read_only=self.read_only, what=f"append to {table_name}")
         validate_frame(spec, df)
         if df.is_empty():
             return
+        blank = df.filter(pl.col("exchange").str.strip_chars() == "").height
+        if blank:
+            raise SchemaMismatchError(
+                f"{table_name}: {blank} row(s) have an empty exchange; a partition needs a "
+                "real exchange name (delta-rs would read the empty value back as null)"
+            )
+        path = table_path(self.silver_root, table_name)
+        if path.exists() or path.is_symlink():
+            ensure_sound(self.silver_root, table_name)
         # delta-rs retries append commits on conflict, so concurrent writers all land.
         append_frame(spec, table_path(self.silver_root, table_name), df)
 
@@ -92,11 +129,24 @@ class DeltaEventStore:
         exchange: str | None = None,
         trading_date: date | None = None,
         target_size_mb: int = 128,
+        lock_timeout_s: float = DEFAULT_LOCK_TIMEOUT_S,
+        cancelled: Callable[[], bool] | None = None,
+        on_lock_wait: Callable[[LockHolder | None], None] | None = None,
     ) -> CompactionReport:
         """Bin-pack the files of each matching partition into files of about ``target_size_mb``.
 
         One delta-rs optimize commit per partition, always filtered on every partition column
-        (a filter on only some of them merges partitions in some delta-rs releases).
+        (a filter on only some of them merges partitions in some delta-rs releases). Each
+        commit is checked against the log afterwards (``verify_compaction``).
+
+        Args:
+            table_name: the table to compact.
+            exchange: only this exchange's partitions.
+            trading_date: only this trading date's partitions.
+            target_size_mb: the file size to aim for, 1 to ``MAX_TARGET_SIZE_MB``.
+            lock_timeout_s: how long to wait for another compaction of a partition to end.
+            cancelled: polled while waiting for a partition's lock; true gives up.
+            on_lock_wait: called with the lock's holder when a partition's lock is taken.
 
         Raises:
             FileNotFoundError: the table does not exist yet (``TableNotFoundError``).
@@ -104,14 +154,18 @@ class DeltaEventStore:
                 that is not partitioned by exchange and trading_date.
             ConflictError: another writer removed the same files first.
             ReadOnlyError: the store is read-only.
+            UnsafeTableError: ``check`` finds an error in the table or in these partitions.
+            VerificationError: a commit did not add up; nothing more was compacted.
+            LockTimeoutError, LockCancelledError: a partition's lock was not had.
+            PartialCompactionError: a later partition failed after others were committed
+                (``report`` holds those).
             StorageOperationError: delta-rs failed (a damaged log, an unreadable file).
         """
-        if target_size_mb <= 0:
-            raise ValueError(f"target_size_mb must be positive, got {target_size_mb}")
+        check_target_size(target_size_mb)
         path = table_path(self.silver_root, table_name)
         ensure_writable(read_only=self.read_only, what=f"compact {table_name}")
         dt = require_table(path, table_name)
-        partitioned = tuple(dt.metadata().partition_columns) == EVENT_PARTITION_COLUMNS
+        partitioned = is_event_partitioned(dt.metadata().partition_columns)
         filtering = exchange is not None or trading_date is not None
         if filtering and not partitioned:
             raise ValueError(
@@ -128,33 +182,35 @@ class DeltaEventStore:
             if partitioned
             else [None]
         )
+        keys = [t for t in targets if t is not None]
+        ensure_sound(self.silver_root, table_name, table=dt, partitions=keys)
+        done: list[Partition | None] = []
         for part in targets:
-            self._compact_one(dt, path, part, _paths(before, part), target_size_mb * MB)
+            try:
+                self._compact_one(
+                    dt,
+                    path,
+                    part,
+                    _paths(before, part),
+                    target_size_mb * MB,
+                    wait=functools.partial(
+                        partition_lock,
+                        timeout_s=lock_timeout_s,
+                        cancelled=cancelled,
+                        on_wait=on_lock_wait,
+                    ),
+                )
+            except StorageError as err:
+                if not done:
+                    raise
+                dt.update_incremental()
+                partial = _report(table_name, before, files_frame(dt), done)
+                raise PartialCompactionError(
+                    f"{err} ({len(done)} partition(s) were compacted before it)", partial
+                ) from err
+            done.append(part)
         dt.update_incremental()
-        after = files_frame(dt)
-        if not partitioned:
-            (files_before, bytes_before), (files_after, bytes_after) = (
-                _totals(before),
-                _totals(after),
-            )
-            return CompactionReport(
-                table_name=table_name,
-                partitions_processed=1,
-                files_before=files_before,
-                files_after=files_after,
-                bytes_before=bytes_before,
-                bytes_after=bytes_after,
-            )
-        results = tuple(_partition_result(before, after, part) for part in targets if part)
-        return CompactionReport(
-            table_name=table_name,
-            partitions_processed=len(results),
-            files_before=sum(r.files_before for r in results),
-            files_after=sum(r.files_after for r in results),
-            bytes_before=sum(r.bytes_before for r in results),
-            bytes_after=sum(r.bytes_after for r in results),
-            partitions=results,
-        )
+        return _report(table_name, before, files_frame(dt), targets)
 
     def _compact_one(
         self,
@@ -163,30 +219,41 @@ class DeltaEventStore:
         part: Partition | None,
         planned: set[str],
         target_size: int,
+        *,
+        wait: Callable[[Path, Partition | None], AbstractContextManager[None]],
     ) -> None:
-        """Compact one partition (or a whole unpartitioned table) in one commit.
+        """Compact one partition (or a whole unpartitioned table) in one commit, then check it.
 
-        delta-rs (1.6.6) lets an optimize planned on a stale snapshot commit over another
-        optimize of the same files, doubling their rows. So pointline's compactions of one
-        partition take turns under a file lock, each on a fresh snapshot, and one whose files
-        were rewritten while it waited commits nothing.
+        pointline's compactions of one partition take turns under a file lock, each on a fresh
+        snapshot, and one whose files were rewritten while it waited commits nothing. Other
+        tools do not take the lock: the commit is verified against the log afterwards.
         """
         filters = None
         if part is not None:
             filters = [("exchange", "=", part[0]), ("trading_date", "=", part[1].isoformat())]
         table_name = path.name
-        with _partition_lock(path, part):
+        with wait(path, part):
             dt.update_incremental()  # only the commits since the plan
-            if not planned <= _paths(files_frame(dt), part):
+            snapshot = files_frame(dt)
+            if not planned <= _paths(snapshot, part):
                 where = f"partition {part[0]}/{part[1]}" if part else "the table"
                 raise ConflictError(
                     f"{table_name}: another writer compacted or rewrote {where} first; "
                     "this compaction committed nothing"
                 )
+            since = dt.version()
+            run_id = uuid.uuid4().hex
             dt.optimize.compact(
                 partition_filters=filters,
                 target_size=target_size,
-                commit_properties=commit_properties(self.audit),
+                commit_properties=commit_properties(self.audit | {RUN_KEY: run_id}),
+            )
+            verify_compaction(
+                path,
+                part,
+                since_version=since,
+                before=_rows_by_path(snapshot, part),
+                run_id=run_id,
             )
 
     # -- TableVacuum --------------------------------------------------------------------------
@@ -221,9 +288,9 @@ class DeltaEventStore:
         path = table_path(self.silver_root, table_name)
         if not dry_run:
             ensure_writable(read_only=self.read_only, what=f"vacuum {table_name}")
-        if retention_hours < 0:
-            raise ValueError(f"retention_hours must not be negative, got {retention_hours}")
+        check_retention_hours(retention_hours)
         dt = require_table(path, table_name)
+        ensure_sound(self.silver_root, table_name, table=dt)
         minimum = minimum_retention_hours(dt)
         if enforce_retention and retention_hours < minimum:
             raise RetentionError(
@@ -232,14 +299,20 @@ class DeltaEventStore:
                 "to go ahead)"
             )
         # The only mode used is delta-rs's default ("lite"): full mode follows symlinks.
-        candidates = dt.vacuum(
+        listed = dt.vacuum(
             retention_hours=retention_hours, dry_run=True, enforce_retention_duration=False
         )
-        # Lite vacuum lists every old tombstone, including files already deleted.
-        sizes = {rel: size for rel in candidates if (size := _size(path / rel)) is not None}
+        # Lite vacuum lists every old tombstone, including files already deleted, and spells
+        # escaped partition values differently from one release to the next.
+        sizes = {}
+        for reported in listed:
+            rel = _on_disk(path, _relative(path, reported))
+            if rel is not None and (size := _size(path / rel)) is not None:
+                sizes[rel] = size
         if partitions is not None:
             wanted = set(partitions)
             sizes = {rel: size for rel, size in sizes.items() if _partition_of(rel) in wanted}
+        _refuse_outside(path, table_name, sizes)
         candidates = list(sizes)
         if dry_run:
             removed = list(candidates)
@@ -248,14 +321,16 @@ class DeltaEventStore:
             if removed:
                 self._record_partition_vacuum(dt, removed, sum(sizes[r] for r in removed))
         else:
-            deleted = dt.vacuum(
+            dt.vacuum(
                 retention_hours=retention_hours,
                 dry_run=False,
                 enforce_retention_duration=False,
                 commit_properties=commit_properties(self.audit),
             )
-            # delta-rs reports absolute paths here, and again lists files gone long ago.
-            removed = [rel for rel in (_relative(path, p) for p in deleted) if rel in sizes]
+            # What delta-rs left (an escaped name it spelled another way) goes the safe way.
+            left = [rel for rel in candidates if (path / rel).exists()]
+            kept = set(left) - set(_delete_unreferenced(dt, path, left))
+            removed = [rel for rel in candidates if rel not in kept]
         return VacuumReport(
             table_name=table_name,
             files_removed=len(removed),
@@ -263,6 +338,52 @@ class DeltaEventStore:
             dry_run=dry_run,
             retention_hours=retention_hours,
             removed_files=tuple(sorted(removed)),
+        )
+
+    @storage_errors
+    def remove_orphans(
+        self,
+        table_name: str,
+        *,
+        min_age_hours: float = DEFAULT_ORPHAN_MIN_AGE_HOURS,
+        dry_run: bool = False,
+    ) -> OrphanReport:
+        """Delete the files under a table that no version of its log names.
+
+        Only ``orphan_file`` and ``staging_file`` findings of ``check`` older than
+        ``min_age_hours`` go (a younger one may be a write in flight); each is checked again
+        against the latest log right before it is deleted, and no symlink is ever followed.
+
+        Raises:
+            FileNotFoundError: the table does not exist yet (``TableNotFoundError``).
+            ValueError: a negative or too large minimum age.
+            ReadOnlyError: the store is read-only and this is not a dry run.
+            UnsafeTableError: ``check`` finds an error in the table: what looks orphaned may be
+                the only copy of rows a damaged commit lost.
+        """
+        path = table_path(self.silver_root, table_name)
+        if not dry_run:
+            ensure_writable(read_only=self.read_only, what=f"remove orphans of {table_name}")
+        check_min_age_hours(min_age_hours)
+        dt = require_table(path, table_name)
+        findings = check_table(self.silver_root, table_name, table=dt)
+        refuse_on_errors(table_name, findings)
+        cutoff = time.time() - min_age_hours * 3600
+        found = [
+            (f.path.removeprefix(f"{table_name}/"), f.bytes or 0)
+            for f in findings
+            if f.kind in ("orphan_file", "staging_file") and f.path is not None
+        ]
+        old = {rel: size for rel, size in found if _mtime(path / rel) < cutoff}
+        removed = list(old) if dry_run else _delete_orphans(dt, path, list(old))
+        return OrphanReport(
+            table_name=table_name,
+            files_removed=len(removed),
+            bytes_freed=sum(old[rel] for rel in removed),
+            dry_run=dry_run,
+            min_age_hours=min_age_hours,
+            removed_files=tuple(sorted(removed)),
+            too_young=len(found) - len(old),
         )
 
     def _record_partition_vacuum(self, dt: DeltaTable, removed: list[str], freed: int) -> None:
@@ -326,6 +447,41 @@ def _totals(files: pl.DataFrame) -> tuple[int, int]:
     return files.height, int(files.get_column("size_bytes").sum())
 
 
+def _rows_by_path(files: pl.DataFrame, part: Partition | None) -> dict[str, int | None]:
+    if part is not None:
+        files = files.filter(exchange=part[0], trading_date=part[1])
+    return dict(files.select("path", "rows").iter_rows())
+
+
+def _report(
+    table_name: str,
+    before: pl.DataFrame,
+    after: pl.DataFrame,
+    parts: list[Partition | None],
+) -> CompactionReport:
+    """What compacting ``parts`` did (``[None]``: a whole unpartitioned table)."""
+    if parts == [None]:
+        (files_before, bytes_before), (files_after, bytes_after) = _totals(before), _totals(after)
+        return CompactionReport(
+            table_name=table_name,
+            partitions_processed=1,
+            files_before=files_before,
+            files_after=files_after,
+            bytes_before=bytes_before,
+            bytes_after=bytes_after,
+        )
+    results = tuple(_partition_result(before, after, part) for part in parts if part)
+    return CompactionReport(
+        table_name=table_name,
+        partitions_processed=len(results),
+        files_before=sum(r.files_before for r in results),
+        files_after=sum(r.files_after for r in results),
+        bytes_before=sum(r.bytes_before for r in results),
+        bytes_after=sum(r.bytes_after for r in results),
+        partitions=results,
+    )
+
+
 def _partition_result(
     before: pl.DataFrame, after: pl.DataFrame, part: Partition
 ) -> PartitionCompaction:
@@ -343,31 +499,10 @@ def _partition_result(
     )
 
 
-@contextmanager
-def _partition_lock(table_root: Path, part: Partition | None) -> Iterator[None]:
-    """Hold an exclusive lock (across threads and processes) on one partition's compaction."""
-    name = "table" if part is None else f"{quote(part[0], safe='-')}.{part[1].isoformat()}"
-    lock_dir = table_root / LOCK_DIR
-    lock_dir.mkdir(exist_ok=True)
-    with (lock_dir / f"{name}.lock").open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 def _partition_of(relative_path: str) -> Partition | None:
     """The (exchange, trading_date) of a Hive-style relative file path, if it has one."""
-    values = {}
-    for segment in relative_path.split("/")[:-1]:
-        key, sep, value = segment.partition("=")
-        if sep:
-            values[key] = unquote(value)
-    try:
-        return values["exchange"], date.fromisoformat(values["trading_date"])
-    except (KeyError, ValueError):
-        return None
+    exchange, day = partition_of(relative_path)
+    return None if exchange is None or day is None else (exchange, day)
 
 
 def _size(path: Path) -> int | None:
@@ -377,25 +512,79 @@ def _size(path: Path) -> int | None:
         return None
 
 
+def _mtime(path: Path) -> float:
+    """When ``path`` (not what a symlink names) last changed; infinitely new when gone."""
+    try:
+        return path.lstat().st_mtime
+    except FileNotFoundError:
+        return float("inf")
+
+
 def _relative(table_root: Path, reported: str) -> str:
     """A path delta-rs reported (relative, absolute or a file URI) relative to the table root."""
-    local = unquote(reported.removeprefix("file://"))
-    for root in {str(table_root.absolute()), str(table_root.resolve())}:
-        if local.startswith(root.rstrip("/") + "/"):
-            return local[len(root.rstrip("/")) + 1 :]
-    return reported
+    local = reported.removeprefix("file://")
+    for variant in (local, unquote(local)):
+        for root in _roots(table_root):
+            if variant.startswith(root):
+                return variant[len(root) :]
+    return local
+
+
+@functools.cache
+def _roots(table_root: Path) -> tuple[str, ...]:
+    """The table root's spellings, each ending in "/" (resolved once, not once per path)."""
+    return tuple({str(table_root.absolute()).rstrip("/") + "/", str(table_root.resolve()) + "/"})
+
+
+def _on_disk(table_root: Path, rel: str) -> str | None:
+    """``rel`` as the file is named on disk (the log may percent-encode it once more)."""
+    for variant in (rel, unquote(rel)):
+        if (table_root / variant).exists():
+            return variant
+    return None
+
+
+def _refuse_outside(table_root: Path, table_name: str, paths: Iterable[str]) -> None:
+    """Refuse to delete anything whose folder leads out of the table (a symlinked folder).
+
+    Raises:
+        UnsafeTableError: naming the first such folder.
+    """
+    folders = {rel.rsplit("/", 1)[0] for rel in paths if "/" in rel}
+    for folder in sorted(folders):
+        if not inside(table_root / folder, table_root):
+            raise UnsafeTableError(
+                f"refused to delete in {table_name}/{folder}: the folder leads outside the "
+                f"table (to {(table_root / folder).resolve()}); see: pointline-tui check "
+                f"{table_name}"
+            )
 
 
 def _delete_unreferenced(dt: DeltaTable, root: Path, candidates: list[str]) -> list[str]:
     """Delete ``candidates``, re-checking first that the latest version references none."""
     dt.update_incremental()
     live = set(files_frame(dt).get_column("path").to_list())  # on-disk form, as candidates
+    return _unlink_all(root, [rel for rel in candidates if rel not in live])
+
+
+def _delete_orphans(dt: DeltaTable, root: Path, candidates: list[str]) -> list[str]:
+    """Delete ``candidates`` unless the latest log names them now (a commit since the check)."""
+    dt.update_incremental()
+    known = referenced_paths(root / DELTA_LOG, list_log(root / DELTA_LOG))
+    known |= set(files_frame(dt).get_column("path").to_list())
+    return _unlink_all(root, [rel for rel in candidates if rel not in known])
+
+
+def _unlink_all(root: Path, candidates: list[str]) -> list[str]:
+    """Unlink each of ``candidates`` that is a plain file inside ``root``; return those gone."""
+    _refuse_outside(root, root.name, candidates)
     removed = []
     for rel in candidates:
-        if rel in live:
-            continue
+        target = root / rel
+        if target.is_symlink() or not target.is_file():
+            continue  # never follow a link; already gone
         try:
-            (root / rel).unlink()
+            target.unlink()
         except FileNotFoundError:
             continue
         removed.append(rel)

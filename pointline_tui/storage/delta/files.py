@@ -7,7 +7,7 @@ from urllib.parse import unquote
 import polars as pl
 from deltalake import DeltaTable
 
-from pointline_tui.storage.schemas import EVENT_PARTITION_COLUMNS
+from pointline_tui.storage.schemas import is_event_partitioned
 
 UTC_US = pl.Datetime("us", "UTC")
 
@@ -29,8 +29,8 @@ def files_frame(dt: DeltaTable) -> pl.DataFrame:
 
     Paths are relative to the table root, as on disk (the log's percent-encoding undone).
 
-    Only tables partitioned by both exchange and trading_date get partition values; any other
-    partitioning is treated as one partition.
+    Only tables partitioned by exchange and trading_date (``is_event_partitioned``) get
+    partition values; any other partitioning is treated as one partition.
 
     Returns:
         A frame with ``FILES_SCHEMA``; ``rows`` is null for a file without log statistics.
@@ -38,7 +38,7 @@ def files_frame(dt: DeltaTable) -> pl.DataFrame:
     actions = pl.DataFrame(dt.get_add_actions(flatten=True))
     if actions.is_empty():
         return pl.DataFrame(schema=FILES_SCHEMA)
-    partitioned = set(EVENT_PARTITION_COLUMNS) <= set(dt.metadata().partition_columns)
+    partitioned = is_event_partitioned(dt.metadata().partition_columns)
 
     def column(name: str, dtype: pl.DataType) -> pl.Expr:
         present = name in actions.columns and (partitioned or not name.startswith("partition."))

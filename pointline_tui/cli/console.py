@@ -1,0 +1,69 @@
+"""The console: parse the app's arguments, find the lake (or build the demo one), run the app."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from pointline_tui import __version__
+from pointline_tui.cli.options import add_root_options, resolve_silver_root
+
+
+def run(argv: Sequence[str], *, subcommands: Sequence[str]) -> int:
+    """Run the console on the lake that ``argv`` names, or on a demo lake; return the exit code.
+
+    Args:
+        argv: the arguments after ``pointline-tui``, which do not start with a subcommand.
+        subcommands: the subcommands' names, for the help.
+
+    Raises:
+        UsageError: nothing names a lake, or the folder is missing or unreadable.
+    """
+    args = _parser(subcommands).parse_args(argv)
+    if args.demo:
+        return _run_demo(read_only=args.read_only)
+    root = resolve_silver_root(args.silver_root_arg, args.silver_root, args.root)
+    from pointline_tui.app import build_app  # after the checks: a bad root fails fast
+
+    app = build_app(root, read_only=args.read_only)
+    app.run()
+    return app.return_code or 0  # Textual sets 1 when the app stopped on an exception
+
+
+def _parser(subcommands: Sequence[str]) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pointline-tui",
+        description="Console for a pointline silver lake (Delta tables). "
+        f"Subcommands: {', '.join(subcommands)} (pointline-tui SUBCOMMAND --help).",
+    )
+    parser.add_argument(
+        "silver_root_arg",
+        nargs="?",
+        type=Path,
+        metavar="SILVER_ROOT",
+        help="the silver lake folder",
+    )
+    add_root_options(parser)
+    parser.add_argument("--demo", action="store_true", help="build a demo lake and open it")
+    parser.add_argument("--read-only", action="store_true", help="offer and allow no writes")
+    parser.add_argument("--version", action="version", version=f"pointline-tui {__version__}")
+    return parser
+
+
+def _run_demo(*, read_only: bool) -> int:
+    from pointline_tui.app import build_app
+    from pointline_tui.demo import build_demo_lake
+
+    folder = Path(tempfile.mkdtemp(prefix="pointline-demo-"))
+    print(f"Building the demo lake in {folder} ...", file=sys.stderr)
+    try:
+        build_demo_lake(folder / "silver")
+        app = build_app(folder / "silver", read_only=read_only)
+        app.run()  # a dropped SSH session ends it normally too: see PointlineApp.on_mount
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return app.return_code or 0

@@ -1,0 +1,83 @@
+"""``pointline-tui vacuum TABLE``: delete the files that no current version references."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import asdict
+
+from pointline_tui.cli.options import (
+    Subparsers,
+    UsageError,
+    add_partition_options,
+    add_root_options,
+    lake_reader,
+    selected_partitions,
+    table_entry,
+)
+from pointline_tui.cli.output import emit, jsonable
+from pointline_tui.formatting import count, human_bytes
+from pointline_tui.storage.models import RetentionError
+
+NAME = "vacuum"
+
+
+def add_parser(subparsers: Subparsers) -> None:
+    """Add ``vacuum TABLE``, its retention, dry-run, partition and output options, the root's."""
+    parser = subparsers.add_parser(NAME, help="delete files no current version references")
+    parser.add_argument("table", metavar="TABLE")
+    parser.add_argument(
+        "--retention-hours",
+        type=int,
+        default=168,
+        metavar="H",
+        help="keep files removed less than H hours ago (168)",
+    )
+    parser.add_argument("--dry-run", action="store_true", help="list the files only")
+    parser.add_argument(
+        "--force-retention", action="store_true", help="allow a retention below the minimum"
+    )
+    add_partition_options(parser)
+    parser.add_argument("--json", action="store_true", help="print JSON instead of text")
+    add_root_options(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Vacuum the table (or list what would go, ``--dry-run``) and print the files.
+
+    Raises:
+        UsageError: no lake, a missing table, a bad option, no matching partition, or a
+            retention below the table's minimum without ``--force-retention``.
+        OperationFailed: the table cannot be read.
+    """
+    from pointline_tui.storage.delta import DeltaEventStore
+    from pointline_tui.storage.delta.layout import table_path
+
+    reader = lake_reader(args)
+    table_path(reader.silver_root, args.table)  # the stores' name rule, dry run or not
+    table_entry(reader, args.table)
+    if args.retention_hours < 0:
+        raise UsageError(f"--retention-hours must not be negative, got {args.retention_hours}")
+    partitions = None
+    if args.exchange is not None or args.date is not None:
+        stats = selected_partitions(reader, args)
+        partitions = [(ex, day) for ex, day in stats.select("exchange", "trading_date").iter_rows()]
+    try:
+        report = DeltaEventStore(reader.silver_root).vacuum_table(
+            args.table,
+            retention_hours=args.retention_hours,
+            dry_run=args.dry_run,
+            enforce_retention=not args.force_retention,
+            partitions=partitions,
+        )
+    except RetentionError as err:
+        reason = str(err).removesuffix(" (override the check to go ahead)")
+        raise UsageError(f"{reason}; pass --force-retention to go ahead") from err
+    verb = "would remove" if report.dry_run else "removed"
+    lines = [f"{args.table}/{path}" for path in report.removed_files]
+    scope = "whole table" if partitions is None else f"{len(partitions)} partition(s)"
+    lines.append(
+        f"{verb} {count(report.files_removed)} files, {human_bytes(report.bytes_freed)} "
+        f"({scope}, retention {report.retention_hours} h)"
+    )
+    emit(args, jsonable(asdict(report)), lines)
+    return 0

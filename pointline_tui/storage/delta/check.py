@@ -1,0 +1,571 @@
+"""Diagnosis of a table folder: its Delta log, its files and what leads out of the lake.
+
+delta-rs reads some damage silently (an empty commit file is a version with no changes) and
+never lists what no commit references, so this module reads the log listing and the folders
+itself. Every finding names the file, says what is wrong and what to do about it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from urllib.parse import unquote
+
+import polars as pl
+from deltalake import DeltaTable
+
+from pointline_tui.storage.delta.files import files_frame
+from pointline_tui.storage.delta.log import (
+    DELTA_LOG,
+    LogListing,
+    commit_actions,
+    commit_name,
+    list_log,
+    newest_checkpoint,
+    referenced_paths,
+)
+from pointline_tui.storage.models import Finding, Severity, TableNotFoundError, UnsafeTableError
+from pointline_tui.storage.schemas import EVENT_PARTITION_COLUMNS, is_event_partitioned
+
+_STAGING = re.compile(r"#\d+$")
+"""object_store writes ``<name>#<n>`` and renames it when done: a leftover is a killed write."""
+_NULL_VALUES = ("", "__HIVE_DEFAULT_PARTITION__")
+
+PartitionKey = tuple[str, date]
+
+KINDS = (
+    "zero_byte_commit",
+    "truncated_commit",
+    "version_gap",
+    "broken_checkpoint",
+    "unreadable",
+    "not_delta",
+    "empty_folder",
+    "outside_lake",
+    "missing_file",
+    "size_mismatch",
+    "corrupt_file",
+    "orphan_file",
+    "staging_file",
+    "null_partition_value",
+)
+"""Every kind of finding ``check_table`` reports."""
+
+
+@dataclass(slots=True)
+class _Report:
+    """Findings of one table as they are made."""
+
+    root: Path
+    table: str
+    findings: list[Finding] = field(default_factory=list)
+
+    def add(
+        self,
+        severity: Severity,
+        kind: str,
+        rel: str | None,
+        message: str,
+        *,
+        part: tuple[str | None, date | None] = (None, None),
+        size: int | None = None,
+    ) -> None:
+        self.findings.append(
+            Finding(
+                table=self.table,
+                severity=severity,
+                kind=kind,
+                path=None if rel is None else f"{self.table}/{rel}" if rel else self.table,
+                exchange=part[0],
+                trading_date=part[1],
+                bytes=size,
+                message=f"{self.table}: {message}",
+            )
+        )
+
+    @property
+    def has_error(self) -> bool:
+        return any(f.severity == "error" for f in self.findings)
+
+
+def inside(path: Path, root: Path) -> bool:
+    """Whether ``path`` resolves (all symlinks followed) inside ``root``."""
+    try:
+        return path.resolve().is_relative_to(root.resolve())
+    except (OSError, RuntimeError):  # a symlink loop
+        return False
+
+
+def check_table(
+    silver_root: Path,
+    name: str,
+    *,
+    table: DeltaTable | None = None,
+    deep: bool = False,
+    scan_files: bool = True,
+    partitions: Iterable[PartitionKey] | None = None,
+) -> tuple[Finding, ...]:
+    """Diagnose the folder ``name`` of the lake at ``silver_root``.
+
+    Args:
+        silver_root: the lake root; nothing outside it is ever followed.
+        name: the table's folder name.
+        table: the table already opened (at its latest version), to spare a second log load.
+        deep: also read every referenced file's parquet footer and compare its row count.
+        scan_files: walk the table's folders for missing, resized, orphaned and staging files
+            and symlinks leading out. Without it only the log is checked.
+        partitions: with ``scan_files``, check the referenced files of these partitions only
+            (orphans and staging files are then not looked for); ``None`` checks all.
+
+    Returns:
+        The findings, errors first; empty for a sound table.
+
+    Raises:
+        TableNotFoundError: there is no folder ``name``.
+    """
+    report = _Report(Path(silver_root), name)
+    path = report.root / name
+    if not path.exists() and not path.is_symlink():
+        raise TableNotFoundError(f"no table {name!r} in {report.root}")
+    if not inside(path, report.root):
+        report.add(
+            "error",
+            "outside_lake",
+            "",
+            f"the table folder leads outside the lake root (to {_target(path)}); it is never "
+            "read for writing: move the table into the lake or remove the link",
+        )
+        return _sorted(report)
+    log_dir = path / DELTA_LOG
+    if not log_dir.is_dir() or log_dir.is_symlink():
+        if log_dir.is_symlink():
+            report.add(
+                "error", "outside_lake", DELTA_LOG, f"{DELTA_LOG} is a symlink; nothing follows it"
+            )
+        else:
+            _not_delta(report, path)
+        return _sorted(report)
+    listing = list_log(log_dir)
+    _check_listing(report, listing)
+    _check_checkpoint(report, log_dir, listing)
+    _check_commits(report, log_dir, listing, all_commits=scan_files and partitions is None)
+    dt = table
+    if dt is None:
+        try:
+            dt = DeltaTable(str(path))
+        except Exception as err:  # delta-rs raises several unrelated types for a bad log
+            if not report.has_error:
+                report.add(
+                    "error",
+                    "unreadable",
+                    DELTA_LOG,
+                    f"delta-rs cannot load the log: {_first_line(err)}",
+                )
+            _downgrade_checkpoint(report, readable=False)
+            return _sorted(report)
+    _downgrade_checkpoint(report, readable=True)
+    if scan_files:
+        _check_files(report, path, listing, dt, deep=deep, partitions=partitions)
+    return _sorted(report)
+
+
+def ensure_sound(
+    silver_root: Path,
+    name: str,
+    *,
+    table: DeltaTable | None = None,
+    partitions: Iterable[PartitionKey] | None = None,
+) -> None:
+    """Refuse a write to table ``name`` while ``check`` finds an error in it.
+
+    Checks the log, what leads out of the lake and, when ``partitions`` are given, those
+    partitions' files (a walk of every folder would cost seconds on a big table).
+
+    Raises:
+        UnsafeTableError: naming the first error finding (all of them in ``findings``).
+    """
+    findings = check_table(
+        silver_root,
+        name,
+        table=table,
+        scan_files=partitions is not None,
+        partitions=partitions,
+    )
+    refuse_on_errors(name, findings)
+
+
+def refuse_on_errors(name: str, findings: Iterable[Finding]) -> None:
+    """Raise ``UnsafeTableError`` when ``findings`` hold an error.
+
+    Raises:
+        UnsafeTableError: naming the first error finding.
+    """
+    errors = tuple(f for f in findings if f.severity == "error")
+    if errors:
+        more = f" (and {len(errors) - 1} more error findings)" if len(errors) > 1 else ""
+        raise UnsafeTableError(
+            f"refused to write: {errors[0].message}{more}; see: pointline-tui check {name}",
+            errors,
+        )
+
+
+# -- the log ---------------------------------------------------------------------------------
+
+
+def _check_listing(report: _Report, listing: LogListing) -> None:
+    base = newest_checkpoint(listing)
+    for version, size in sorted(listing.commits.items()):
+        if size == 0:
+            report.add(
+                _replayed(version, base),
+                "zero_byte_commit",
+                f"{DELTA_LOG}/{commit_name(version)}",
+                f"commit {version} is an empty file: delta-rs reads it as a version that "
+                "changes nothing, so whatever it committed is missing from every later "
+                "version; restore the file from a backup (writes are refused until then)",
+            )
+    if not listing.commits and not listing.checkpoints:
+        report.add("error", "unreadable", DELTA_LOG, f"{DELTA_LOG} holds no commit")
+        return
+    latest = listing.latest
+    assert latest is not None
+    # delta-rs replays the newest checkpoint plus every commit after it, all contiguous.
+    first = 0 if base is None else base + 1
+    missing = [v for v in range(first, latest + 1) if v not in listing.commits]
+    if base is None and not listing.commits:
+        missing = []
+    if missing:
+        shown = ", ".join(str(v) for v in missing[:5]) + (" ..." if len(missing) > 5 else "")
+        report.add(
+            "error",
+            "version_gap",
+            f"{DELTA_LOG}/{commit_name(missing[0])}",
+            f"commit {missing[0]} is missing (versions {shown} of 0..{latest}): the table "
+            "cannot be read past the gap; restore the missing commit files from a backup",
+        )
+
+
+def _replayed(version: int, base: int | None) -> Severity:
+    """Damage in a commit the current version is read from is an error; older, a warning."""
+    return "error" if base is None or version > base else "warning"
+
+
+def _check_checkpoint(report: _Report, log_dir: Path, listing: LogListing) -> None:
+    hint = listing.last_checkpoint
+    if listing.last_checkpoint_error:
+        report.add(
+            "error",
+            "broken_checkpoint",
+            f"{DELTA_LOG}/_last_checkpoint",
+            f"{listing.last_checkpoint_error}; recreate it with a new checkpoint",
+        )
+    if hint is not None and hint not in listing.checkpoints:
+        report.add(
+            "error",
+            "broken_checkpoint",
+            f"{DELTA_LOG}/_last_checkpoint",
+            f"_last_checkpoint names version {hint}, which has no checkpoint file; "
+            "delta-rs refuses the log: remove _last_checkpoint or create a new checkpoint",
+        )
+    for version, parts in sorted(listing.checkpoints.items()):
+        for name, size in parts:
+            problem = "is an empty file" if size == 0 else _parquet_problem(log_dir / name)
+            if problem:
+                report.add(
+                    "error",
+                    "broken_checkpoint",
+                    f"{DELTA_LOG}/{name}",
+                    f"checkpoint {version} {problem}; remove it (the commits hold the "
+                    "same state) or create a new checkpoint",
+                )
+
+
+def _downgrade_checkpoint(report: _Report, *, readable: bool) -> None:
+    """A broken checkpoint delta-rs reads around is a warning, not an error."""
+    if not readable:
+        return
+    report.findings = [
+        Finding(
+            table=f.table,
+            severity="warning",
+            kind=f.kind,
+            path=f.path,
+            message=f.message + " (delta-rs reads around it for now)",
+        )
+        if f.kind == "broken_checkpoint" and f.severity == "error"
+        else f
+        for f in report.findings
+    ]
+
+
+def _check_commits(
+    report: _Report, log_dir: Path, listing: LogListing, *, all_commits: bool
+) -> None:
+    """Every commit delta-rs replays must parse (a killed writer leaves half a line)."""
+    base = newest_checkpoint(listing)
+    versions = sorted(v for v in listing.commits if all_commits or base is None or v > base)
+    for version in versions:
+        if not listing.commits[version]:
+            continue  # reported as zero_byte_commit
+        rel = f"{DELTA_LOG}/{commit_name(version)}"
+        try:
+            for _ in commit_actions(log_dir / commit_name(version)):
+                pass
+        except ValueError as err:
+            report.add(
+                _replayed(version, base),
+                "truncated_commit",
+                rel,
+                f"commit {version} is cut off or not JSON ({err}): the table cannot be read; "
+                "restore the file from a backup",
+            )
+        except OSError as err:
+            report.add("error", "unreadable", rel, f"commit {version} cannot be read: {err}")
+
+
+def _parquet_problem(path: Path) -> str | None:
+    try:
+        pl.read_parquet_schema(path)
+    except Exception as err:  # polars raises several types for a bad file
+        return f"is not a readable parquet file ({_first_line(err)})"
+    return None
+
+
+# -- the files -------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Disk:
+    """What a walk of the table's folders found (symlinks never followed)."""
+
+    files: dict[str, os.stat_result] = field(default_factory=dict)
+    links: list[str] = field(default_factory=list)
+    staging: list[str] = field(default_factory=list)
+
+
+def walk_table(path: Path, *, under: Iterable[str] = ("",)) -> _Disk:
+    """The visible files below ``path`` (``under``: sub-folders to walk, relative)."""
+    disk = _Disk()
+    stack = list(under)
+    while stack:
+        rel_dir = stack.pop()
+        folder = path / rel_dir if rel_dir else path
+        try:
+            entries = list(os.scandir(folder))
+        except FileNotFoundError:
+            continue
+        for entry in entries:
+            if entry.name[0] in "._":
+                continue  # the log, locks and hidden files
+            rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+            info = entry.stat(follow_symlinks=False)
+            if stat.S_ISLNK(info.st_mode):
+                disk.links.append(rel)
+            elif stat.S_ISDIR(info.st_mode):
+                stack.append(rel)
+            elif _STAGING.search(entry.name):
+                disk.staging.append(rel)
+            elif stat.S_ISREG(info.st_mode):
+                disk.files[rel] = info
+    return disk
+
+
+def _check_files(
+    report: _Report,
+    path: Path,
+    listing: LogListing,
+    dt: DeltaTable,
+    *,
+    deep: bool,
+    partitions: Iterable[PartitionKey] | None,
+) -> None:
+    live = files_frame(dt)
+    partitioned = is_event_partitioned(dt.metadata().partition_columns)
+    wanted = None if partitions is None else sorted(set(partitions))
+    if wanted is not None and partitioned:
+        keys = pl.DataFrame(
+            wanted, schema=live.select(EVENT_PARTITION_COLUMNS).schema, orient="row"
+        )
+        live = live.join(keys, on=list(EVENT_PARTITION_COLUMNS), how="semi")
+    if partitioned:
+        _check_null_partitions(report, live)
+    folders = _folders(live) if wanted is not None else ("",)
+    disk = walk_table(path, under=folders)
+    for rel in disk.links:
+        target = path / rel
+        if not inside(target, report.root):
+            report.add(
+                "error",
+                "outside_lake",
+                rel,
+                f"{rel} is a symlink leading outside the lake (to {_target(target)}); nothing "
+                "follows it: remove the link",
+            )
+    # A partition folder that is itself a link out of the lake.
+    for folder in folders:
+        if folder and not inside(path / folder, report.root):
+            report.add(
+                "error",
+                "outside_lake",
+                folder,
+                f"partition folder {folder} leads outside the lake (to "
+                f"{_target(path / folder)}); remove the link",
+            )
+    for rel, size, rows, ex, day in live.select(
+        "path", "size_bytes", "rows", "exchange", "trading_date"
+    ).iter_rows():
+        info = disk.files.get(rel)
+        part = (ex, day)
+        if info is None:
+            if rel in disk.links:
+                continue  # reported as outside_lake when it leads out
+            report.add(
+                "error",
+                "missing_file",
+                rel,
+                f"{rel} is part of version {dt.version()} but is not on disk: its rows are "
+                "lost; restore it from a backup, or restore the table to a version without it",
+                part=part,
+                size=size,
+            )
+        elif info.st_size != size:
+            report.add(
+                "error",
+                "size_mismatch",
+                rel,
+                f"{rel} is {info.st_size:,} bytes on disk but the log says {size:,}: it is "
+                "truncated or was overwritten; restore it from a backup",
+                part=part,
+                size=info.st_size,
+            )
+        elif deep:
+            _check_footer(report, path, rel, rows, part)
+    if wanted is not None:
+        return
+    staging = [(rel, os.stat(path / rel, follow_symlinks=False).st_size) for rel in disk.staging]
+    staging += [(f"{DELTA_LOG}/{name}", size) for name, size in listing.temporary]
+    for rel, size in staging:
+        report.add(
+            "warning",
+            "staging_file",
+            rel,
+            f"{rel} is a write that never finished (a killed writer's staging file); free it "
+            f"with: pointline-tui remove-orphans {report.table}",
+            part=partition_of(rel),
+            size=size,
+        )
+    known = referenced_paths(path / DELTA_LOG, listing) | set(live.get_column("path").to_list())
+    for rel, info in sorted(disk.files.items()):
+        if rel in known or not rel.endswith(".parquet"):
+            continue
+        report.add(
+            "warning",
+            "orphan_file",
+            rel,
+            f"{rel} is referenced by no version of the log (left by a killed write or "
+            f"compaction); free it with: pointline-tui remove-orphans {report.table}",
+            part=partition_of(rel),
+            size=info.st_size,
+        )
+
+
+def _check_null_partitions(report: _Report, live: pl.DataFrame) -> None:
+    bad = live.filter(
+        pl.col("exchange").is_null()
+        | pl.col("exchange").str.strip_chars().is_in(_NULL_VALUES)
+        | pl.col("trading_date").is_null()
+    )
+    if bad.is_empty():
+        return
+    first = bad.get_column("path")[0]
+    report.add(
+        "error",
+        "null_partition_value",
+        first.rsplit("/", 1)[0],
+        f"{bad.height} file(s) have an empty or null exchange or trading_date (first: "
+        f"{first}); no partition can be compacted or vacuumed safely there: rewrite those "
+        "rows with their real partition values",
+        size=int(bad.get_column("size_bytes").sum()),
+    )
+
+
+def _check_footer(
+    report: _Report, path: Path, rel: str, rows: int | None, part: tuple[str, date]
+) -> None:
+    try:
+        actual = pl.scan_parquet(path / rel).select(pl.len()).collect().item()
+    except Exception as err:  # polars raises several types for a bad file
+        report.add(
+            "error",
+            "corrupt_file",
+            rel,
+            f"{rel} is not a readable parquet file ({_first_line(err)}); restore it from a backup",
+            part=part,
+        )
+        return
+    if rows is not None and actual != rows:
+        report.add(
+            "error",
+            "corrupt_file",
+            rel,
+            f"{rel} holds {actual:,} rows but the log says {rows:,}; restore it from a backup",
+            part=part,
+        )
+
+
+def _folders(live: pl.DataFrame) -> tuple[str, ...]:
+    paths = live.get_column("path").to_list()
+    return tuple(sorted({p.rsplit("/", 1)[0] if "/" in p else "" for p in paths})) or ("",)
+
+
+def _not_delta(report: _Report, path: Path) -> None:
+    disk = walk_table(path)
+    if not disk.files and not disk.links and not disk.staging:
+        report.add("info", "empty_folder", "", "the folder is empty (no Delta log, no files)")
+        return
+    parquet = sum(1 for rel in disk.files if rel.endswith(".parquet"))
+    report.add(
+        "warning",
+        "not_delta",
+        "",
+        f"no {DELTA_LOG}: not a Delta table ({parquet} parquet and "
+        f"{len(disk.files) - parquet} other files); the console only reads it",
+    )
+
+
+def partition_of(rel: str) -> tuple[str | None, date | None]:
+    """The exchange and trading date a Hive-style relative path names (``None`` if not)."""
+    values = {}
+    for segment in rel.split("/")[:-1]:
+        key, sep, value = segment.partition("=")
+        if sep:
+            values[key] = unquote(value)
+    try:
+        day: date | None = date.fromisoformat(values.get("trading_date", ""))
+    except ValueError:
+        day = None
+    return values.get("exchange"), day
+
+
+def _target(path: Path) -> str:
+    try:
+        return str(path.resolve())
+    except (OSError, RuntimeError):
+        return "a symlink loop"
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(err).strip().splitlines()
+    return text[0] if text else type(err).__name__
+
+
+_ORDER = {"error": 0, "warning": 1, "info": 2}
+
+
+def _sorted(report: _Report) -> tuple[Finding, ...]:
+    return tuple(sorted(report.findings, key=lambda f: _ORDER[f.severity]))

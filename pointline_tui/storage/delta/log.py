@@ -1,0 +1,133 @@
+"""Reading a Delta log directly: its listing and its commits' actions.
+
+delta-rs hides what this module shows: which commit files exist and how big they are, and
+every path any commit or checkpoint names.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote
+
+import polars as pl
+
+DELTA_LOG = "_delta_log"
+_COMMIT = re.compile(r"^(\d{20})\.json$")
+_CHECKPOINT = re.compile(r"^(\d{20})\.checkpoint(?:\.\d+\.\d+)?\.parquet$")
+
+
+@dataclass(frozen=True, slots=True)
+class LogListing:
+    """What ``_delta_log`` holds, from one folder listing (no file is read)."""
+
+    commits: dict[int, int]
+    """Commit version -> file size in bytes."""
+    checkpoints: dict[int, list[tuple[str, int]]]
+    """Checkpoint version -> its parquet parts (name, size)."""
+    last_checkpoint: int | None
+    """The version ``_last_checkpoint`` names (``None`` when absent or unreadable)."""
+    last_checkpoint_error: str | None = None
+    temporary: tuple[tuple[str, int], ...] = ()
+    """Commit files a killed writer left half-made (``_commit_<uuid>.json.tmp``)."""
+
+    @property
+    def latest(self) -> int | None:
+        """The newest version the listing shows."""
+        versions = list(self.commits) + list(self.checkpoints)
+        return max(versions) if versions else None
+
+
+def list_log(log_dir: Path) -> LogListing:
+    """List ``log_dir``: commits, checkpoints and the ``_last_checkpoint`` hint."""
+    commits: dict[int, int] = {}
+    checkpoints: dict[int, list[tuple[str, int]]] = {}
+    hint: int | None = None
+    hint_error = None
+    temporary = []
+    with os.scandir(log_dir) as entries:
+        for entry in entries:
+            if (match := _COMMIT.match(entry.name)) is not None:
+                commits[int(match.group(1))] = entry.stat(follow_symlinks=False).st_size
+            elif (match := _CHECKPOINT.match(entry.name)) is not None:
+                size = entry.stat(follow_symlinks=False).st_size
+                checkpoints.setdefault(int(match.group(1)), []).append((entry.name, size))
+            elif entry.name == "_last_checkpoint":
+                try:
+                    hint = int(json.loads(Path(entry.path).read_text())["version"])
+                except (OSError, ValueError, KeyError, TypeError) as err:
+                    hint_error = f"_last_checkpoint cannot be read ({type(err).__name__})"
+            elif entry.name.endswith(".tmp"):
+                temporary.append((entry.name, entry.stat(follow_symlinks=False).st_size))
+    return LogListing(commits, checkpoints, hint, hint_error, tuple(sorted(temporary)))
+
+
+def commit_name(version: int) -> str:
+    """``3`` -> ``"00000000000000000003.json"``."""
+    return f"{version:020d}.json"
+
+
+def newest_checkpoint(listing: LogListing) -> int | None:
+    """The newest checkpoint with no empty part: where delta-rs starts its replay."""
+    complete = [v for v, parts in listing.checkpoints.items() if all(s for _, s in parts)]
+    return max(complete) if complete else None
+
+
+def commit_actions(commit: Path) -> Iterator[dict[str, object]]:
+    """The actions of one commit file.
+
+    Raises:
+        ValueError: a line is not a JSON object (naming the line).
+    """
+    with commit.open("rb") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                action = json.loads(line)
+            except ValueError:
+                raise ValueError(f"line {number} does not parse") from None
+            if not isinstance(action, dict):
+                raise ValueError(f"line {number} is not an action")
+            yield action
+
+
+def _checkpoint_paths(checkpoint: Path) -> set[str]:
+    try:
+        frame = pl.read_parquet(checkpoint, columns=["add", "remove"])
+    except Exception:  # reported by _check_checkpoint
+        return set()
+    paths = pl.concat(
+        [frame.get_column(kind).struct.field("path") for kind in ("add", "remove")]
+    ).drop_nulls()
+    return {on_disk(p) for p in paths.to_list()}
+
+
+def referenced_paths(log_dir: Path, listing: LogListing) -> set[str]:
+    """Every data file path (as on disk) any commit or checkpoint of the log names.
+
+    Adds and removes (tombstones) alike: a file named anywhere in the log is not an orphan.
+    """
+    paths: set[str] = set()
+    for version in sorted(listing.commits):
+        try:
+            for action in commit_actions(log_dir / commit_name(version)):
+                for kind in ("add", "remove"):
+                    if isinstance(value := action.get(kind), dict) and "path" in value:
+                        paths.add(on_disk(str(value["path"])))
+        except (ValueError, OSError):
+            continue  # a damaged commit is a finding of its own; what parsed still counts
+    for parts in listing.checkpoints.values():
+        for name, size in parts:
+            if size:
+                paths.update(_checkpoint_paths(log_dir / name))
+    return paths
+
+
+def on_disk(logged: str) -> str:
+    """A path as the log stores it (percent-encoded) as it is named on disk."""
+    return logged if "://" in logged else unquote(logged)
