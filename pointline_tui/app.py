@@ -14,6 +14,7 @@ from pointline_tui.commands import LakeCommands
 from pointline_tui.lake.reader import LakeReader
 from pointline_tui.maintenance import PartitionVacuum
 from pointline_tui.screens.lake import LakeScreen
+from pointline_tui.screens.orphans import OrphanRemoval
 from pointline_tui.storage.contracts import PartitionOptimizer
 
 _EXIT_SIGNALS = (signal.SIGHUP, signal.SIGTERM)
@@ -37,6 +38,7 @@ class PointlineApp(App[None]):
         reader: LakeReader,
         optimizer: PartitionOptimizer,
         vacuum: PartitionVacuum,
+        orphans: OrphanRemoval,
         *,
         read_only: bool = False,
     ) -> None:
@@ -44,6 +46,7 @@ class PointlineApp(App[None]):
         self.reader = reader
         self.optimizer = optimizer
         self.vacuum = vacuum
+        self.orphans = orphans
         self.read_only = read_only
         self.sub_title = ("READ-ONLY · " if read_only else "") + str(reader.silver_root)
 
@@ -111,7 +114,7 @@ def build_app(silver_root: Path, *, read_only: bool = False) -> PointlineApp:
     from pointline_tui.storage.delta import DeltaEventStore
 
     events = DeltaEventStore(silver_root, read_only=read_only)
-    return PointlineApp(LakeReader(silver_root), events, events, read_only=read_only)
+    return PointlineApp(LakeReader(silver_root), events, events, events, read_only=read_only)
 
 
 __all__ = ["PointlineApp", "build_app", "__version__"]

@@ -33,6 +33,7 @@ KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             ("space / * / u", "mark a partition / mark every hot one / clear marks"),
             ("c", "compact the marked (else selected) partitions: plan first"),
             ("v", "vacuum the table, or only inside marked partitions: dry run first"),
+            ("o", "remove orphaned files (no version names them): dry run first"),
             ("▲", "a hot partition: at least 8 files under 32 MiB"),
         ),
     ),

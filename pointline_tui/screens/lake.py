@@ -36,6 +36,7 @@ class LakeScreen(Screen[None]):
         Binding("r", "refresh", "Refresh"),
         Binding("c", "compact", "Compact"),
         Binding("v", "vacuum", "Vacuum"),
+        Binding("o", "remove_orphans", "Orphans", show=False),
         Binding("space", "toggle_mark", "Mark", show=False),
         Binding("asterisk", "mark_hot", "Mark hot", key_display="*", show=False),
         Binding("u", "clear_marks", "Unmark", show=False),
@@ -400,6 +401,15 @@ class LakeScreen(Screen[None]):
         from pointline_tui.screens.vacuum import VacuumScreen
 
         self.app.push_screen(VacuumScreen(table, partitions), self._after_maintenance)
+
+    def action_remove_orphans(self) -> None:
+        node = self.selected
+        if node is None or node.table is None:
+            self.notify("Select a table to list its orphaned files")
+            return
+        from pointline_tui.screens.orphans import OrphansScreen
+
+        self.app.push_screen(OrphansScreen(node.table), self._after_maintenance)
 
     def _after_maintenance(self, changed: bool | None) -> None:  # noqa: FBT001 - a callback
         if changed:

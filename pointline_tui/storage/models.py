@@ -143,6 +143,8 @@ class OrphanReport:
     min_age_hours: float
     removed_files: tuple[str, ...]
     """Paths relative to the table root."""
+    file_bytes: tuple[int, ...]
+    """The size of each of ``removed_files``, in the same order."""
     too_young: int
     """Orphans left because they are younger than ``min_age_hours`` (writes in flight?)."""
 

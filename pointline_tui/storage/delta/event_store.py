@@ -375,14 +375,15 @@ class DeltaEventStore:
             if f.kind in ("orphan_file", "staging_file") and f.path is not None
         ]
         old = {rel: size for rel, size in found if _mtime(path / rel) < cutoff}
-        removed = list(old) if dry_run else _delete_orphans(dt, path, list(old))
+        removed = sorted(old if dry_run else _delete_orphans(dt, path, list(old)))
         return OrphanReport(
             table_name=table_name,
             files_removed=len(removed),
             bytes_freed=sum(old[rel] for rel in removed),
             dry_run=dry_run,
             min_age_hours=min_age_hours,
-            removed_files=tuple(sorted(removed)),
+            removed_files=tuple(removed),
+            file_bytes=tuple(old[rel] for rel in removed),
             too_young=len(found) - len(old),
         )
 
