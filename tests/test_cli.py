@@ -302,7 +302,10 @@ def test_an_unknown_table_is_a_usage_error(
     [
         (["stats", "--bogus"], "unrecognized arguments: --bogus"),
         (["compact"], "required: TABLE"),
-        (["compact", "trades", "--target-size-mb", "0"], "--target-size-mb must be at least 1"),
+        (
+            ["compact", "trades", "--target-size-mb", "0"],
+            "--target-size-mb must be from 1 to 1,048,576 MB, got 0",
+        ),
         (["compact", "trades", "--target-size-mb", "big"], "invalid int value"),
         (
             ["compact", "trades", "--date", "2024-13-01"],
@@ -310,7 +313,7 @@ def test_an_unknown_table_is_a_usage_error(
         ),
         (["compact", "trades", "--exchange", "kraken"], "no partition of 'trades' matches"),
         (["compact", "dim_symbol", "--exchange", "okx"], "not partitioned by exchange and date"),
-        (["vacuum", "trades", "--retention-hours", "-1"], "must not be negative"),
+        (["vacuum", "trades", "--retention-hours", "-1"], "--retention-hours must be from 0 to"),
         (["vacuum", "trades", "--date", "2030-01-01"], "matches --date 2030-01-01"),
         (["vacuum", "validation_log", "--date", "2024-05-01"], "not partitioned"),
     ],
@@ -481,7 +484,7 @@ def test_a_failing_partition_exits_1_and_the_others_finish(
     states = {(p["exchange"], p["trading_date"]): p for p in report["partitions"]}
     failed = states.pop((HOT[0], HOT[1].isoformat()))
     assert failed["state"] == "failed"
-    assert "not found" in failed["error"]
+    assert "not on disk" in failed["error"]
     assert {p["state"] for p in states.values()} == {"done"}
     assert (report["failed"], report["partitions_processed"]) == (1, 1)
     assert file_counts(demo_lake, "trades")[WARMED] == 1, "the others were still compacted"

@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Any
 from pointline_tui.cli.options import (
     OperationFailed,
     Subparsers,
-    UsageError,
     add_partition_options,
     add_root_options,
+    check_range,
     lake_reader,
     partitioned,
     selected_partitions,
@@ -19,6 +19,7 @@ from pointline_tui.cli.options import (
 )
 from pointline_tui.cli.output import emit, jsonable
 from pointline_tui.formatting import count, files, human_bytes, iso_date
+from pointline_tui.storage.limits import TARGET_SIZE_MB
 
 if TYPE_CHECKING:
     from pointline_tui.lake.plan import CompactionPlan
@@ -32,7 +33,11 @@ def add_parser(subparsers: Subparsers) -> None:
     parser.add_argument("table", metavar="TABLE")
     add_partition_options(parser)
     parser.add_argument(
-        "--target-size-mb", type=int, default=128, metavar="N", help="file size to aim for (128)"
+        "--target-size-mb",
+        type=int,
+        default=128,
+        metavar="N",
+        help=f"file size to aim for (128; {TARGET_SIZE_MB.range_text})",
     )
     parser.add_argument("--dry-run", action="store_true", help="print the plan only")
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
@@ -48,13 +53,15 @@ def run(args: argparse.Namespace) -> int:
     """
     from pointline_tui.maintenance import compact_each
     from pointline_tui.storage.delta import DeltaEventStore
+    from pointline_tui.storage.delta.check import refuse_on_errors
     from pointline_tui.storage.delta.layout import table_path
 
     reader = lake_reader(args)
     table_path(reader.silver_root, args.table)  # the stores' name rule, dry run or not
     table_entry(reader, args.table)
-    if args.target_size_mb < 1:
-        raise UsageError(f"--target-size-mb must be at least 1, got {args.target_size_mb}")
+    check_range(TARGET_SIZE_MB, args.target_size_mb, "--target-size-mb")
+    if not args.dry_run:  # one clear refusal, not one per partition
+        refuse_on_errors(args.table, reader.health(args.table, scan_files=False))
     stats = selected_partitions(reader, args)
     keys = [(ex, day) for ex, day in stats.select("exchange", "trading_date").iter_rows()]
     plan = reader.plan_compaction(args.table, keys, target_size_mb=args.target_size_mb)

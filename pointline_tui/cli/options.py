@@ -17,6 +17,7 @@ if TYPE_CHECKING:  # the lake layer loads polars and deltalake: only once a subc
 
     from pointline_tui.lake.catalog import TableEntry
     from pointline_tui.lake.reader import LakeReader
+    from pointline_tui.storage.limits import Limit
 
 Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 """What ``add_subparsers`` returns: each subcommand adds its own parser to it."""
@@ -161,6 +162,16 @@ def table_entry(reader: LakeReader, table: str, *, damaged_ok: bool = False) -> 
                 raise UsageError(f"{table!r} in {reader.silver_root} is not a table: {reason}")
             return entry
     raise UsageError(f"no table {table!r} in {reader.silver_root}")
+
+
+def check_range(limit: Limit, value: float, option: str) -> None:
+    """Refuse an option's value outside its documented range, before anything is opened.
+
+    Raises:
+        UsageError: naming the option, the value and the range (exit code 2).
+    """
+    if not limit.minimum <= value <= limit.maximum:
+        raise UsageError(f"{option} must be from {limit.range_text}, got {value:,}")
 
 
 def add_partition_options(parser: argparse.ArgumentParser) -> None:

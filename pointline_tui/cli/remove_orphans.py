@@ -5,9 +5,15 @@ from __future__ import annotations
 import argparse
 from dataclasses import asdict
 
-from pointline_tui.cli.options import Subparsers, add_root_options, lake_reader, table_entry
+from pointline_tui.cli.options import (
+    Subparsers,
+    add_root_options,
+    check_range,
+    lake_reader,
+    table_entry,
+)
 from pointline_tui.cli.output import emit, jsonable
-from pointline_tui.formatting import count, human_bytes, one_line
+from pointline_tui.formatting import count, files, human_bytes, one_line
 from pointline_tui.storage.limits import ORPHAN_MIN_AGE_HOURS
 
 NAME = "remove-orphans"
@@ -41,6 +47,7 @@ def run(args: argparse.Namespace) -> int:
     from pointline_tui.storage.delta import DeltaEventStore
 
     reader = lake_reader(args)
+    check_range(ORPHAN_MIN_AGE_HOURS, args.min_age_hours, "--min-age-hours")
     table_entry(reader, args.table)
     report = DeltaEventStore(reader.silver_root).remove_orphans(
         args.table, min_age_hours=args.min_age_hours, dry_run=args.dry_run
@@ -48,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     verb = "would remove" if report.dry_run else "removed"
     lines = [f"{one_line(args.table)}/{one_line(path)}" for path in report.removed_files]
     lines.append(
-        f"{verb} {count(report.files_removed)} files, {human_bytes(report.bytes_freed)}"
+        f"{verb} {files(report.files_removed)}, {human_bytes(report.bytes_freed)}"
         + (
             f"; left {count(report.too_young)} younger than {report.min_age_hours:g} h"
             if report.too_young

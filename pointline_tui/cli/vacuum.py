@@ -10,12 +10,14 @@ from pointline_tui.cli.options import (
     UsageError,
     add_partition_options,
     add_root_options,
+    check_range,
     lake_reader,
     selected_partitions,
     table_entry,
 )
 from pointline_tui.cli.output import emit, jsonable
 from pointline_tui.formatting import count, human_bytes
+from pointline_tui.storage.limits import RETENTION_HOURS
 from pointline_tui.storage.models import RetentionError
 
 NAME = "vacuum"
@@ -30,7 +32,7 @@ def add_parser(subparsers: Subparsers) -> None:
         type=int,
         default=168,
         metavar="H",
-        help="keep files removed less than H hours ago (168)",
+        help=f"keep files removed less than H hours ago (168; {RETENTION_HOURS.range_text})",
     )
     parser.add_argument("--dry-run", action="store_true", help="list the files only")
     parser.add_argument(
@@ -55,8 +57,7 @@ def run(args: argparse.Namespace) -> int:
     reader = lake_reader(args)
     table_path(reader.silver_root, args.table)  # the stores' name rule, dry run or not
     table_entry(reader, args.table)
-    if args.retention_hours < 0:
-        raise UsageError(f"--retention-hours must not be negative, got {args.retention_hours}")
+    check_range(RETENTION_HOURS, args.retention_hours, "--retention-hours")
     partitions = None
     if args.exchange is not None or args.date is not None:
         stats = selected_partitions(reader, args)
