@@ -18,7 +18,9 @@ def test_history_is_newest_first_with_audit_metadata(event_lake: Path) -> None:
     assert [h.version for h in history] == list(range(appends, -1, -1))
     latest = history[0]
     assert latest.operation == "OPTIMIZE"
-    assert dict(latest.metadata) == AUDIT
+    metadata = dict(latest.metadata)
+    assert len(metadata.pop("pointline_run")) == 32  # the run the commit was verified for
+    assert metadata == AUDIT
     assert latest.timestamp.tzinfo is UTC
     assert abs((datetime.now(UTC) - latest.timestamp).total_seconds()) < 600
     params = dict(latest.parameters)

@@ -7,9 +7,10 @@ import getpass
 import random
 import socket
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Concatenate, Literal, ParamSpec, TypeVar
+from typing import Concatenate, Literal, ParamSpec, Protocol, TypeVar
 
 import polars as pl
 import pyarrow as pa
@@ -23,6 +24,7 @@ from pointline_tui.storage.models import (
     ConflictError,
     ReadOnlyError,
     SchemaMismatchError,
+    StorageError,
     StorageOperationError,
     TableNotFoundError,
 )
@@ -178,6 +180,21 @@ R = TypeVar("R")
 S = TypeVar("S")
 
 
+_FOREIGN_ERRORS = (DeltaError, pl.exceptions.PolarsError, OSError)
+"""What delta-rs, polars and the file system raise: never out of a store method as such."""
+
+
+@contextmanager
+def errors_as_storage(table_name: str) -> Iterator[None]:
+    """Re-raise a delta-rs, polars or OS error as a storage error naming ``table_name``."""
+    try:
+        yield
+    except StorageError:
+        raise
+    except _FOREIGN_ERRORS as err:
+        raise translate(err, table_name) from err
+
+
 def storage_errors(
     method: Callable[Concatenate[S, str, P], R],
 ) -> Callable[Concatenate[S, str, P], R]:
@@ -188,16 +205,36 @@ def storage_errors(
 
     @functools.wraps(method)
     def wrapper(self: S, table_name: str, /, *args: P.args, **kwargs: P.kwargs) -> R:
-        try:
+        with errors_as_storage(table_name):
             return method(self, table_name, *args, **kwargs)
-        except DeltaError as err:
-            raise translate(err, table_name) from err
+
+    return wrapper
+
+
+class _OneTableStore(Protocol):
+    @property
+    def path(self) -> Path: ...
+
+
+T = TypeVar("T", bound=_OneTableStore)
+
+
+def table_errors(method: Callable[Concatenate[T, P], R]) -> Callable[Concatenate[T, P], R]:
+    """``storage_errors`` for a store of one table (its folder is ``self.path``)."""
+
+    @functools.wraps(method)
+    def wrapper(self: T, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        with errors_as_storage(self.path.name):
+            return method(self, *args, **kwargs)
 
     return wrapper
 
 
 def translate(err: Exception, table_name: str) -> Exception:
-    """A storage error for a delta-rs exception (conflicts and schema errors stay typed)."""
+    """A storage error for a delta-rs, polars or OS error (conflicts, schema errors stay typed)."""
+    if isinstance(err, OSError) and not isinstance(err, DeltaError):
+        where = f" ({err.filename})" if getattr(err, "filename", None) else ""
+        return StorageOperationError(f"{table_name}: {err.strerror or err}{where}")
     if isinstance(err, CommitFailedError):
         return ConflictError(f"{table_name}: another writer committed first: {err}")
     if isinstance(err, DeltaSchemaMismatch):

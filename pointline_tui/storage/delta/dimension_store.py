@@ -12,6 +12,7 @@ from pointline_tui.storage.delta._tables import (
     ensure_writable,
     open_table,
     read_table,
+    table_errors,
     validate_frame,
 )
 from pointline_tui.storage.delta.layout import table_path
@@ -31,11 +32,13 @@ class DeltaDimensionStore:
         """The dimension table's folder."""
         return self._path
 
+    @table_errors
     def current_version(self) -> int:
         """Return the dimension's Delta version, ``-1`` while the table does not exist."""
         dt = open_table(self._path)
         return -1 if dt is None else dt.version()
 
+    @table_errors
     def load_dim_symbol(self) -> pl.DataFrame:
         """Return the current dimension.
 
@@ -45,6 +48,7 @@ class DeltaDimensionStore:
         """
         return read_table(DIM_SYMBOL, self._path)
 
+    @table_errors
     def save_dim_symbol(self, df: pl.DataFrame, expected_version: int) -> None:
         """Replace the dimension with ``df`` if its version is still ``expected_version``.
 

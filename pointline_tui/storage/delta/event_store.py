@@ -92,6 +92,7 @@ class DeltaEventStore:
 
     # -- EventStore ---------------------------------------------------------------------------
 
+    @storage_errors
     def append(self, table_name: str, df: pl.DataFrame) -> None:
         """Append ``df`` to an event table, Hive-partitioned by exchange and trading_date.
 

@@ -18,6 +18,7 @@ from pointline_tui.storage.delta._tables import (
     ensure_writable,
     now_us,
     open_table,
+    table_errors,
     translate,
     validate_frame,
 )
@@ -74,6 +75,7 @@ class DeltaManifestStore:
         """The manifest table's folder."""
         return self._path
 
+    @table_errors
     def resolve_file_id(self, vendor: str, data_type: str, bronze_path: str, file_hash: str) -> int:
         """Return the file id of this identity, creating a ``pending`` row if it is new.
 
@@ -117,6 +119,7 @@ class DeltaManifestStore:
             "attempts; other writers kept committing first"
         )
 
+    @table_errors
     def filter_pending(self) -> pl.DataFrame:
         """Return the ``pending`` rows.
 
@@ -130,6 +133,7 @@ class DeltaManifestStore:
         pending = pl.scan_delta(dt).filter(pl.col("status") == "pending").collect()
         return INGEST_MANIFEST.conform(pending)
 
+    @table_errors
     def update_status(
         self,
         file_id: int,

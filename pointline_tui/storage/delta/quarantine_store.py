@@ -13,6 +13,7 @@ from pointline_tui.storage.delta._tables import (
     ensure_writable,
     now_us,
     open_table,
+    table_errors,
     validate_frame,
 )
 from pointline_tui.storage.delta.layout import table_path
@@ -44,6 +45,7 @@ class DeltaQuarantineStore:
         """The validation log table's folder."""
         return self._path
 
+    @table_errors
     def append(self, table_name: str, df: pl.DataFrame, reason: str, file_id: int) -> None:
         """Log every row of ``df`` (from ``table_name``) as quarantined for ``reason``.
 
