@@ -180,11 +180,13 @@ def ensure_sound(
     *,
     table: DeltaTable | None = None,
     partitions: Iterable[PartitionKey] | None = None,
+    scan_files: bool = False,
 ) -> None:
     """Refuse a write to table ``name`` while ``check`` finds an error in it.
 
-    Checks the log, what leads out of the lake and, when ``partitions`` are given, those
-    partitions' files (a walk of every folder would cost seconds on a big table).
+    Checks the log, partition folders that lead out of the lake and, when ``partitions``
+    are given, those partitions' files; ``scan_files`` checks every file (a walk of every
+    folder: seconds on a big table).
 
     Raises:
         UnsafeTableError: naming the first error finding (all of them in ``findings``).
@@ -193,10 +195,52 @@ def ensure_sound(
         silver_root,
         name,
         table=table,
-        scan_files=partitions is not None,
+        scan_files=scan_files or partitions is not None,
         partitions=partitions,
     )
-    refuse_on_errors(name, findings)
+    refuse_on_errors(name, [*findings, *partition_links_out(Path(silver_root), name)])
+
+
+def partition_links_out(silver_root: Path, name: str) -> list[Finding]:
+    """``outside_lake`` findings for partition folders (two levels) that are links out.
+
+    A write lands in a partition folder whatever the write: this costs one listing per
+    exchange, not a walk of every file.
+    """
+    report = _Report(silver_root, name)
+    path = silver_root / name
+    for rel in _partition_links(path):
+        if not inside(path / rel, silver_root):
+            report.add(
+                "error",
+                "outside_lake",
+                rel,
+                f"partition folder {rel} is a symlink leading outside the lake (to "
+                f"{_target(path / rel)}); nothing follows it: remove the link",
+            )
+    return report.findings
+
+
+def _partition_links(path: Path) -> list[str]:
+    links: list[str] = []
+    try:
+        exchanges = list(os.scandir(path))
+    except OSError:
+        return links
+    for entry in exchanges:
+        if entry.name[0] in "._":
+            continue
+        if entry.is_symlink():
+            links.append(entry.name)
+        elif entry.is_dir(follow_symlinks=False):
+            with os.scandir(entry.path) as days:
+                links += [f"{entry.name}/{d.name}" for d in days if d.is_symlink()]
+    return links
+
+
+def _behind_link(rel: str, links: Iterable[str]) -> bool:
+    """Whether ``rel`` or a folder above it is one of ``links``."""
+    return any(rel == link or rel.startswith(link + "/") for link in links)
 
 
 def refuse_on_errors(name: str, findings: Iterable[Finding]) -> None:
@@ -386,7 +430,7 @@ def _check_files(
 ) -> None:
     live = files_frame(dt)
     partitioned = is_event_partitioned(dt.metadata().partition_columns)
-    wanted = None if partitions is None else sorted(set(partitions))
+    wanted = None if partitions is None else sorted(set(partitions), key=str)
     if wanted is not None and partitioned:
         keys = pl.DataFrame(
             wanted, schema=live.select(EVENT_PARTITION_COLUMNS).schema, orient="row"
@@ -422,8 +466,8 @@ def _check_files(
         info = disk.files.get(rel)
         part = (ex, day)
         if info is None:
-            if rel in disk.links:
-                continue  # reported as outside_lake when it leads out
+            if _behind_link(rel, disk.links):
+                continue  # the link is the finding (outside_lake when it leads out)
             report.add(
                 "error",
                 "missing_file",

@@ -50,6 +50,7 @@ from pointline_tui.storage.models import (
     RetentionError,
     SchemaMismatchError,
     StorageError,
+    StorageOperationError,
     UnknownTableError,
     UnsafeTableError,
     VacuumReport,
@@ -165,7 +166,7 @@ class DeltaEventStore:
         check_target_size(target_size_mb)
         path = table_path(self.silver_root, table_name)
         ensure_writable(read_only=self.read_only, what=f"compact {table_name}")
-        dt = require_table(path, table_name)
+        dt = self._open(path, table_name)
         partitioned = is_event_partitioned(dt.metadata().partition_columns)
         filtering = exchange is not None or trading_date is not None
         if filtering and not partitioned:
@@ -212,6 +213,19 @@ class DeltaEventStore:
             done.append(part)
         dt.update_incremental()
         return _report(table_name, before, files_frame(dt), targets)
+
+    def _open(self, path: Path, table_name: str) -> DeltaTable:
+        """The table, or the finding that says why its log does not load.
+
+        Raises:
+            TableNotFoundError: the table does not exist yet.
+            UnsafeTableError: ``check`` names the damage that stops delta-rs.
+        """
+        try:
+            return require_table(path, table_name)
+        except StorageOperationError:
+            ensure_sound(self.silver_root, table_name)  # names the damaged file
+            raise
 
     def _compact_one(
         self,
@@ -290,8 +304,9 @@ class DeltaEventStore:
         if not dry_run:
             ensure_writable(read_only=self.read_only, what=f"vacuum {table_name}")
         check_retention_hours(retention_hours)
-        dt = require_table(path, table_name)
-        ensure_sound(self.silver_root, table_name, table=dt)
+        dt = self._open(path, table_name)
+        # Tombstoned files are the way back to a version without damage: keep them then.
+        ensure_sound(self.silver_root, table_name, table=dt, scan_files=True)
         minimum = minimum_retention_hours(dt)
         if enforce_retention and retention_hours < minimum:
             raise RetentionError(
@@ -366,7 +381,7 @@ class DeltaEventStore:
         if not dry_run:
             ensure_writable(read_only=self.read_only, what=f"remove orphans of {table_name}")
         check_min_age_hours(min_age_hours)
-        dt = require_table(path, table_name)
+        dt = self._open(path, table_name)
         findings = check_table(self.silver_root, table_name, table=dt)
         refuse_on_errors(table_name, findings)
         cutoff = time.time() - min_age_hours * 3600
