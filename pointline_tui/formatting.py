@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, date, datetime
 from urllib.parse import unquote
 
@@ -65,24 +64,6 @@ def partition_label(folder: str) -> str:
     if not folder:
         return "(table root)"
     return "/".join(unquote(part.partition("=")[2] or part) for part in folder.split("/"))
-
-
-_ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-
-
-def plain_text(value: object) -> str:
-    """``value`` as printable text, without ANSI escapes and control characters.
-
-    delta-rs colours its errors and writers store anything: nothing shown may restyle or move
-    the terminal. (Square brackets stay: callers never render this as markup.)
-    """
-    return _CONTROL.sub("", _ANSI.sub("", str(value)))
-
-
-def one_line(value: object) -> str:
-    """``plain_text`` on a single line, for a table cell."""
-    return " ".join(plain_text(value).split())
 
 
 def whole_number(text: str, *, minimum: int) -> int | None:

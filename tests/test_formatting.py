@@ -7,9 +7,7 @@ from pointline_tui.formatting import (
     files,
     human_bytes,
     iso_date,
-    one_line,
     partition_label,
-    plain_text,
     short_file_name,
     utc_from_us,
     utc_time,
@@ -42,12 +40,6 @@ def test_file_and_partition_names() -> None:
     assert short_file_name("a/part-1.parquet") == "part-1.parquet"
     assert partition_label("exchange=binance%2Dx/trading_date=2024-05-01") == "binance-x/2024-05-01"
     assert partition_label("") == "(table root)"
-
-
-def test_plain_text_drops_escapes_but_keeps_brackets() -> None:
-    raw = "\x1b[31mGeneric error\x1b[0m: [bold]not markup[/] \x07\nnext"
-    assert plain_text(raw) == "Generic error: [bold]not markup[/] \nnext"
-    assert one_line(raw) == "Generic error: [bold]not markup[/] next"
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 
 from pointline_tui.cli.options import Subparsers, UsageError, add_root_options, lake_reader
 from pointline_tui.cli.output import emit, jsonable
-from pointline_tui.formatting import human_bytes, one_line
+from pointline_tui.formatting import human_bytes
+from pointline_tui.text import one_line
 
 if TYPE_CHECKING:
     from pointline_tui.storage.models import Finding

@@ -13,8 +13,9 @@ from pointline_tui.cli.options import (
     table_entry,
 )
 from pointline_tui.cli.output import emit, jsonable
-from pointline_tui.formatting import count, files, human_bytes, one_line
+from pointline_tui.formatting import count, files, human_bytes
 from pointline_tui.storage.limits import ORPHAN_MIN_AGE_HOURS
+from pointline_tui.text import one_line
 
 NAME = "remove-orphans"
 

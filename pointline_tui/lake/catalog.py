@@ -10,10 +10,11 @@ from typing import Literal
 
 from deltalake import DeltaTable
 
-from pointline_tui.lake.errors import DamagedTableError, LakeRootError, delta_error_text
+from pointline_tui.lake.errors import DamagedTableError, LakeRootError
 from pointline_tui.storage.delta.check import inside
 from pointline_tui.storage.models import TableNotFoundError, UnknownTableError
 from pointline_tui.storage.schemas import TABLES
+from pointline_tui.text import short_error
 
 TableGroup = Literal["events", "dimensions", "control", "other"]
 TableState = Literal["delta", "empty", "not_delta", "damaged"]
@@ -101,7 +102,7 @@ def open_delta(name: str, path: Path) -> DeltaTable:
     try:
         return DeltaTable(str(path))
     except Exception as err:  # delta-rs raises several unrelated types for a bad log
-        raise DamagedTableError(name, delta_error_text(err)) from err
+        raise DamagedTableError(name, short_error(err)) from err
 
 
 class LakeCatalog:

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import re
-
 from pointline_tui.storage.models import StorageError
-
-_BACKTRACE = re.compile(r"\n\s+0: .*", re.DOTALL)
 
 
 class LakeRootError(StorageError, OSError):
@@ -28,8 +24,3 @@ class DamagedTableError(StorageError):
         super().__init__(f"table {table_name!r} has a damaged Delta log: {reason}")
         self.table_name = table_name
         self.reason = reason
-
-
-def delta_error_text(err: BaseException) -> str:
-    """delta-rs's message for ``err``, without the Rust backtrace ``RUST_BACKTRACE`` appends."""
-    return _BACKTRACE.sub("", str(err)).strip()

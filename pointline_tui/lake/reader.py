@@ -22,7 +22,7 @@ from pointline_tui.lake.catalog import (
     open_delta,
     table_dir,
 )
-from pointline_tui.lake.errors import DamagedTableError, delta_error_text
+from pointline_tui.lake.errors import DamagedTableError
 from pointline_tui.lake.history import HistoryEntry, history_entries
 from pointline_tui.lake.manifest import ManifestView, read_manifest
 from pointline_tui.lake.overview import LakeOverview, build_overview
@@ -38,6 +38,7 @@ from pointline_tui.storage.models import (
     TableNotFoundError,
 )
 from pointline_tui.storage.schemas import INGEST_MANIFEST, VALIDATION_LOG
+from pointline_tui.text import short_error
 
 _READ_ERRORS = (DeltaError, OSError, pl.exceptions.PolarsError)
 """What reading a table's log or files raises when something on disk is wrong."""
@@ -351,7 +352,7 @@ class LakeReader:
         path = table_dir(self._root, name)
         if not (path / DELTA_LOG).exists():
             return TableNotFoundError(f"table {name!r} is no longer a Delta table at {path}")
-        return DamagedTableError(name, delta_error_text(err))
+        return DamagedTableError(name, short_error(err))
 
     @staticmethod
     def _files(dt: DeltaTable, slot: _Slot) -> pl.DataFrame:
@@ -370,4 +371,4 @@ def _read_errors(name: str) -> Iterator[None]:
     except StorageError:
         raise
     except _READ_ERRORS as err:
-        raise StorageOperationError(f"{name}: {delta_error_text(err)}") from err
+        raise StorageOperationError(f"{name}: {short_error(err)}") from err

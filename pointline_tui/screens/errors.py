@@ -7,8 +7,8 @@ from typing import Any
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from pointline_tui.formatting import plain_text
 from pointline_tui.storage.models import StorageError
+from pointline_tui.text import safe_text
 
 
 def report_worker_error(screen: Screen[Any], event: Worker.StateChanged) -> None:
@@ -22,7 +22,7 @@ def report_worker_error(screen: Screen[Any], event: Worker.StateChanged) -> None
     error = event.worker.error
     title = "Storage error" if isinstance(error, StorageError | OSError) else "Unexpected error"
     screen.app.notify(
-        plain_text(f"{event.worker.description or event.worker.name}: {error}"),
+        safe_text(f"{event.worker.description or event.worker.name}: {error}"),
         title=title,
         severity="error",
         markup=False,

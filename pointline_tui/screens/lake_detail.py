@@ -14,14 +14,13 @@ from pointline_tui.formatting import (
     count,
     human_bytes,
     iso_date,
-    one_line,
-    plain_text,
     short_file_name,
     utc_time,
 )
 from pointline_tui.lake.overview import LakeOverview
 from pointline_tui.lake.summary import TableSummary
 from pointline_tui.storage.models import Finding
+from pointline_tui.text import one_line, safe_text
 from pointline_tui.widgets.frame_table import Column
 from pointline_tui.widgets.lake_tree import ERROR_MARK, WARNING_MARK, LakeNode
 
@@ -89,7 +88,7 @@ def build_detail(app: PointlineApp, node: LakeNode) -> Detail:
             "not_delta": "Not a Delta table",
             "damaged": "Damaged Delta log",
         }
-        body = Text(f"{what[entry.state]}: {plain_text(entry.reason or 'no files')}\n\n")
+        body = Text(f"{what[entry.state]}: {safe_text(entry.reason or 'no files')}\n\n")
         findings = reader.health(node.table)
         body.append_text(health_text(findings))
         return Detail(node, node.table, body, findings=findings)

@@ -15,10 +15,11 @@ from textual.message import Message
 from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
-from pointline_tui.formatting import count, iso_date, one_line, plain_text, utc_from_us
+from pointline_tui.formatting import count, iso_date, utc_from_us
 from pointline_tui.lake.paging import Page
 from pointline_tui.screens.paged_list import PagedListScreen
 from pointline_tui.storage.schemas import MANIFEST_STATUSES
+from pointline_tui.text import one_line, safe_text
 from pointline_tui.widgets.frame_table import Column, FrameTable
 
 STATUS_FILTERS: tuple[str | None, ...] = (None, *MANIFEST_STATUSES)
@@ -230,14 +231,14 @@ def entry_text(row: dict[str, Any]) -> Text:
 
     def field(label: str, value: object) -> None:
         text.append(f"{label} ", style="dim")
-        text.append("-" if value is None else plain_text(value))
+        text.append("-" if value is None else safe_text(value))
 
     text = Text()
     field("file", row.get("file_id"))
     text.append("  ")
-    text.append(plain_text(row.get("status")), style="bold")
+    text.append(safe_text(row.get("status")), style="bold")
     text.append("  ")
-    text.append(plain_text(f"{row.get('vendor')}/{row.get('data_type')}"))
+    text.append(safe_text(f"{row.get('vendor')}/{row.get('data_type')}"))
     text.append("  ")
     field("hash", row.get("file_hash"))
     text.append("\n")

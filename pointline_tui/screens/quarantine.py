@@ -14,10 +14,11 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Static
 
-from pointline_tui.formatting import count, one_line, plain_text, utc_from_us
+from pointline_tui.formatting import count, utc_from_us
 from pointline_tui.lake.paging import Page
 from pointline_tui.screens.manifest import ManifestScreen
 from pointline_tui.screens.paged_list import PagedListScreen
+from pointline_tui.text import one_line, safe_text
 from pointline_tui.widgets.frame_table import Column, FrameTable
 
 EXPORT_PREFIX = "quarantine-export-"
@@ -235,7 +236,7 @@ def counts_text(label: str, counts: pl.DataFrame, column: str, active: str | Non
     for index, (value, n) in enumerate(counts.select(column, "count").iter_rows()):
         if index:
             text.append(" · ", style="dim")
-        name = "(none)" if value is None else plain_text(value)
+        name = "(none)" if value is None else safe_text(value)
         style = "reverse bold" if active is not None and value == active else ""
         text.append(f"{name} {count(n)}", style=style)
     return text
@@ -246,7 +247,7 @@ def row_text(row: dict[str, Any]) -> Text:
 
     def field(label: str, value: object) -> None:
         text.append(f"{label} ", style="dim")
-        text.append("-" if value is None else plain_text(value))
+        text.append("-" if value is None else safe_text(value))
         text.append("  ")
 
     text = Text()

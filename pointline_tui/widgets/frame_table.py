@@ -13,7 +13,7 @@ from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.widgets import DataTable
 
-from pointline_tui.formatting import one_line
+from pointline_tui.text import one_line
 
 Formatter = Callable[[Any], str]
 

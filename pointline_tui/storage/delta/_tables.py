@@ -29,6 +29,7 @@ from pointline_tui.storage.models import (
     TableNotFoundError,
 )
 from pointline_tui.storage.schemas import TableSpec
+from pointline_tui.text import short_error
 
 
 def audit_metadata() -> dict[str, str]:
@@ -236,10 +237,10 @@ def translate(err: Exception, table_name: str) -> Exception:
         where = f" ({err.filename})" if getattr(err, "filename", None) else ""
         return StorageOperationError(f"{table_name}: {err.strerror or err}{where}")
     if isinstance(err, CommitFailedError):
-        return ConflictError(f"{table_name}: another writer committed first: {err}")
+        return ConflictError(f"{table_name}: another writer committed first: {short_error(err)}")
     if isinstance(err, DeltaSchemaMismatch):
-        return SchemaMismatchError(f"{table_name}: {err}")
-    return StorageOperationError(f"{table_name}: {err}")
+        return SchemaMismatchError(f"{table_name}: {short_error(err)}")
+    return StorageOperationError(f"{table_name}: {short_error(err)}")
 
 
 def now_us() -> int:

@@ -31,6 +31,7 @@ from pointline_tui.storage.delta.log import (
 )
 from pointline_tui.storage.models import Finding, Severity, TableNotFoundError, UnsafeTableError
 from pointline_tui.storage.schemas import EVENT_PARTITION_COLUMNS, is_event_partitioned
+from pointline_tui.text import short_error
 
 _STAGING = re.compile(r"#\d+$")
 """object_store writes ``<name>#<n>`` and renames it when done: a leftover is a killed write."""
@@ -164,7 +165,7 @@ def check_table(
                     "error",
                     "unreadable",
                     DELTA_LOG,
-                    f"delta-rs cannot load the log: {_first_line(err)}",
+                    f"delta-rs cannot load the log: {short_error(err)}",
                 )
             _downgrade_checkpoint(report, readable=False)
             return _sorted(report)
@@ -376,7 +377,7 @@ def _parquet_problem(path: Path) -> str | None:
     try:
         pl.read_parquet_schema(path)
     except Exception as err:  # polars raises several types for a bad file
-        return f"is not a readable parquet file ({_first_line(err)})"
+        return f"is not a readable parquet file ({short_error(err)})"
     return None
 
 
@@ -548,7 +549,7 @@ def _check_footer(
             "error",
             "corrupt_file",
             rel,
-            f"{rel} is not a readable parquet file ({_first_line(err)}); restore it from a backup",
+            f"{rel} is not a readable parquet file ({short_error(err)}); restore it from a backup",
             part=part,
         )
         return
@@ -601,11 +602,6 @@ def _target(path: Path) -> str:
         return str(path.resolve())
     except (OSError, RuntimeError):
         return "a symlink loop"
-
-
-def _first_line(err: BaseException) -> str:
-    text = str(err).strip().splitlines()
-    return text[0] if text else type(err).__name__
 
 
 _ORDER = {"error": 0, "warning": 1, "info": 2}
