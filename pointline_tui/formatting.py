@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from urllib.parse import unquote
 
+from pointline_tui.text import one_line
+
 _UNITS = ("B", "KiB", "MiB", "GiB", "TiB", "PiB")
 
 
@@ -57,6 +59,13 @@ def short_file_name(path: str) -> str:
     if len(name) <= 32:
         return name
     return f"{name[:19]}…{name[name.rfind('.') :]}" if "." in name else name[:31] + "…"
+
+
+def partition_name(exchange: str | None, trading_date: date | None) -> str:
+    """``okx/2024-05-01``; ``(whole table)`` for an unpartitioned table. Safe to print."""
+    if exchange is None and trading_date is None:
+        return "(whole table)"
+    return f"{one_line(exchange or '-')}/{iso_date(trading_date)}"
 
 
 def partition_label(folder: str) -> str:

@@ -18,8 +18,9 @@ from pointline_tui.cli.options import (
     table_entry,
 )
 from pointline_tui.cli.output import emit, jsonable
-from pointline_tui.formatting import count, files, human_bytes, iso_date
+from pointline_tui.formatting import count, files, human_bytes, partition_name
 from pointline_tui.storage.limits import TARGET_SIZE_MB
+from pointline_tui.text import one_line
 
 if TYPE_CHECKING:
     from pointline_tui.lake.plan import CompactionPlan
@@ -93,12 +94,15 @@ def run(args: argparse.Namespace) -> int:
         ],
     }
     lines = [
-        _report_line(f"{p.exchange}/{p.trading_date}", asdict(p))
+        _report_line(partition_name(p.exchange, p.trading_date), asdict(p))
         if p.state == "done"
-        else f"{p.exchange}/{p.trading_date}: {p.state.upper()} {p.error or ''}".rstrip()
+        else f"{partition_name(p.exchange, p.trading_date)}: {p.state.upper()} "
+        f"{one_line(p.error or '')}".rstrip()
         for p in compaction.partitions
     ]
-    lines += [f"{p.exchange}/{iso_date(p.trading_date)}: skip ({p.skip_reason})" for p in skipped]
+    lines += [
+        f"{partition_name(p.exchange, p.trading_date)}: skip ({p.skip_reason})" for p in skipped
+    ]
     lines.append(_report_line("total", payload))
     emit(args, jsonable(payload), lines)
     if compaction.count("failed"):
@@ -109,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
 def _plan_lines(table: str, plan: CompactionPlan) -> list[str]:
     lines = []
     for p in plan.partitions:
-        where = f"{p.exchange}/{iso_date(p.trading_date)}"
+        where = partition_name(p.exchange, p.trading_date)
         if p.skipped:
             lines.append(f"{where}: skip ({p.skip_reason})")
         else:

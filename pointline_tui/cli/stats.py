@@ -10,6 +10,7 @@ from pointline_tui.cli.options import Subparsers, add_root_options, lake_reader,
 from pointline_tui.cli.output import print_table
 from pointline_tui.formatting import count, human_bytes, iso_date
 from pointline_tui.storage.models import StorageError
+from pointline_tui.text import one_line
 
 NAME = "stats"
 
@@ -65,8 +66,8 @@ def run(args: argparse.Namespace) -> int:
             ["table", "exchange", "date", "files", "small", "bytes", "rows", "hot"],
             [
                 [
-                    r["table"],
-                    r["exchange"] or "-",
+                    one_line(r["table"]),
+                    one_line(r["exchange"] or "-"),
                     r["trading_date"] or "-",
                     count(r["files"]),
                     count(r["small_files"]),
@@ -80,6 +81,6 @@ def run(args: argparse.Namespace) -> int:
         )
         for r in records:
             if "error" in r:
-                print(f"{r['table']}: cannot read: {r['error']}")
+                print(f"{one_line(r['table'])}: cannot read: {one_line(r['error'])}")
     # A named table that cannot be read is a failed operation; in a listing it is one row.
     return 1 if args.table and any("error" in r for r in records) else 0

@@ -19,6 +19,7 @@ from pointline_tui.cli.output import emit, jsonable
 from pointline_tui.formatting import count, human_bytes
 from pointline_tui.storage.limits import RETENTION_HOURS
 from pointline_tui.storage.models import RetentionError
+from pointline_tui.text import one_line
 
 NAME = "vacuum"
 
@@ -74,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
         reason = str(err).removesuffix(" (override the check to go ahead)")
         raise UsageError(f"{reason}; pass --force-retention to go ahead") from err
     verb = "would remove" if report.dry_run else "removed"
-    lines = [f"{args.table}/{path}" for path in report.removed_files]
+    lines = [f"{args.table}/{one_line(path)}" for path in report.removed_files]
     scope = "whole table" if partitions is None else f"{len(partitions)} partition(s)"
     lines.append(
         f"{verb} {count(report.files_removed)} files, {human_bytes(report.bytes_freed)} "
