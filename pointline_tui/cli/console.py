@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import shutil
+import signal
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -47,7 +48,7 @@ def _parser(subcommands: Sequence[str]) -> argparse.ArgumentParser:
         metavar="SILVER_ROOT",
         help="the silver lake folder",
     )
-    add_root_options(parser)
+    add_root_options(parser, verbose=False)
     parser.add_argument("--demo", action="store_true", help="build a demo lake and open it")
     parser.add_argument("--read-only", action="store_true", help="offer and allow no writes")
     parser.add_argument("--version", action="version", version=f"pointline-tui {__version__}")
@@ -55,15 +56,35 @@ def _parser(subcommands: Sequence[str]) -> argparse.ArgumentParser:
 
 
 def _run_demo(*, read_only: bool) -> int:
-    from pointline_tui.app import build_app
-    from pointline_tui.demo import build_demo_lake
+    """Build a demo lake in a temporary folder, open it, and remove it however the run ends.
 
+    Ctrl+C, SIGTERM or a dropped session while the lake is being built ends the build (the
+    signal is raised as ``KeyboardInterrupt``) and still removes the folder.
+    """
     folder = Path(tempfile.mkdtemp(prefix="pointline-demo-"))
-    print(f"Building the demo lake in {folder} ...", file=sys.stderr)
+    previous = {sig: signal.signal(sig, _interrupt) for sig in _BUILD_SIGNALS}
     try:
+        print(f"Building the demo lake in {folder} ...", file=sys.stderr)
+        from pointline_tui.app import build_app
+        from pointline_tui.demo import build_demo_lake
+
         build_demo_lake(folder / "silver")
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)  # the app handles them from here
         app = build_app(folder / "silver", read_only=read_only)
         app.run()  # a dropped SSH session ends it normally too: see PointlineApp.on_mount
+        return app.return_code or 0
+    except KeyboardInterrupt:
+        print("pointline-tui: interrupted; the demo lake was removed", file=sys.stderr)
+        return 130
     finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         shutil.rmtree(folder, ignore_errors=True)
-    return app.return_code or 0
+
+
+_BUILD_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt

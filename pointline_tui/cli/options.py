@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TypeAlias
 
 from pointline_tui.storage.models import StorageError, UnknownTableError
+from pointline_tui.text import full_error, short_error
 
 if TYPE_CHECKING:  # the lake layer loads polars and deltalake: only once a subcommand runs
     import polars as pl
@@ -82,14 +83,20 @@ def run_subcommand(subcommands: Sequence[Subcommand], argv: Sequence[str]) -> in
     except UnknownTableError as err:
         raise UsageError(str(err)) from err
     except (OperationFailed, StorageError, OSError) as err:
-        print(f"pointline-tui {args.command}: {err}", file=sys.stderr)
+        print(f"pointline-tui {args.command}: {short_error(err)}", file=sys.stderr)
+        if getattr(args, "verbose", False):
+            print(full_error(err), file=sys.stderr)
         return 1
 
 
-def add_root_options(parser: argparse.ArgumentParser) -> None:
-    """Add ``--silver-root`` and ``--root``, the options that name the lake."""
+def add_root_options(parser: argparse.ArgumentParser, *, verbose: bool = True) -> None:
+    """Add ``--silver-root`` and ``--root``, the options that name the lake (and ``--verbose``)."""
     parser.add_argument("--silver-root", type=Path, metavar="PATH", help="the silver lake folder")
     parser.add_argument("--root", type=Path, help="a pointline root; the lake is ROOT/silver")
+    if verbose:
+        parser.add_argument(
+            "--verbose", action="store_true", help="on failure, print every error in full too"
+        )
 
 
 def resolve_silver_root(
