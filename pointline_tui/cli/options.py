@@ -163,7 +163,9 @@ def table_entry(reader: LakeReader, table: str, *, damaged_ok: bool = False) -> 
     for entry in reader.catalog():
         if entry.name == table:
             if entry.state == "damaged" and not damaged_ok:
-                raise OperationFailed(f"table {table!r} cannot be read: {entry.reason}")
+                errors = [f for f in reader.health(table) if f.severity == "error"]
+                reason = errors[0].message if errors else entry.reason
+                raise OperationFailed(f"table {table!r} cannot be read: {reason}")
             if entry.state not in ("delta", "damaged"):
                 reason = entry.reason or "an empty folder"
                 raise UsageError(f"{table!r} in {reader.silver_root} is not a table: {reason}")

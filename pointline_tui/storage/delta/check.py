@@ -436,7 +436,7 @@ def _check_files(
         keys = pl.DataFrame(
             wanted, schema=live.select(EVENT_PARTITION_COLUMNS).schema, orient="row"
         )
-        live = live.join(keys, on=list(EVENT_PARTITION_COLUMNS), how="semi")
+        live = live.join(keys, on=list(EVENT_PARTITION_COLUMNS), how="semi", nulls_equal=True)
     if partitioned:
         _check_null_partitions(report, live)
     folders = _folders(live) if wanted is not None else ("",)

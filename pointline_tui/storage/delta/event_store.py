@@ -456,7 +456,7 @@ def _partitions(files: pl.DataFrame) -> list[Partition]:
 
 def _paths(files: pl.DataFrame, part: Partition | None) -> set[str]:
     if part is not None:
-        files = files.filter(exchange=part[0], trading_date=part[1])
+        files = _of_partition(files, part)
     return set(files.get_column("path").to_list())
 
 
@@ -464,9 +464,17 @@ def _totals(files: pl.DataFrame) -> tuple[int, int]:
     return files.height, int(files.get_column("size_bytes").sum())
 
 
+def _of_partition(files: pl.DataFrame, part: Partition) -> pl.DataFrame:
+    """The files of ``part`` (a null exchange or date matches null: damage to be refused)."""
+    return files.filter(
+        pl.col("exchange").eq_missing(pl.lit(part[0], dtype=pl.String)),
+        pl.col("trading_date").eq_missing(pl.lit(part[1], dtype=pl.Date)),
+    )
+
+
 def _rows_by_path(files: pl.DataFrame, part: Partition | None) -> dict[str, int | None]:
     if part is not None:
-        files = files.filter(exchange=part[0], trading_date=part[1])
+        files = _of_partition(files, part)
     return dict(files.select("path", "rows").iter_rows())
 
 
@@ -503,7 +511,7 @@ def _partition_result(
     before: pl.DataFrame, after: pl.DataFrame, part: Partition
 ) -> PartitionCompaction:
     def of(files: pl.DataFrame) -> tuple[int, int]:
-        return _totals(files.filter(exchange=part[0], trading_date=part[1]))
+        return _totals(_of_partition(files, part))
 
     (files_before, bytes_before), (files_after, bytes_after) = of(before), of(after)
     return PartitionCompaction(
