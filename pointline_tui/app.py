@@ -12,10 +12,9 @@ from textual.binding import Binding
 from pointline_tui import __version__
 from pointline_tui.commands import LakeCommands
 from pointline_tui.lake.reader import LakeReader
-from pointline_tui.maintenance import PartitionVacuum
+from pointline_tui.maintenance import LockingOptimizer, PartitionVacuum
 from pointline_tui.screens.lake import LakeScreen
 from pointline_tui.screens.orphans import OrphanRemoval
-from pointline_tui.storage.contracts import PartitionOptimizer
 
 _EXIT_SIGNALS = (signal.SIGHUP, signal.SIGTERM)
 
@@ -36,7 +35,7 @@ class PointlineApp(App[None]):
     def __init__(
         self,
         reader: LakeReader,
-        optimizer: PartitionOptimizer,
+        optimizer: LockingOptimizer,
         vacuum: PartitionVacuum,
         orphans: OrphanRemoval,
         *,

@@ -15,15 +15,24 @@ from typing import Literal, Protocol
 import polars as pl
 
 from pointline_tui.lake.history import HistoryEntry
-from pointline_tui.storage.contracts import PartitionOptimizer
-from pointline_tui.storage.models import StorageError, VacuumReport
+from pointline_tui.storage.delta.locks import DEFAULT_LOCK_TIMEOUT_S, LockHolder
+from pointline_tui.storage.models import (
+    CompactionReport,
+    LockCancelledError,
+    StorageError,
+    VacuumReport,
+    VerificationError,
+)
 from pointline_tui.storage.schemas import EVENT_TABLES
+from pointline_tui.text import safe_text
 
 Partition = tuple[str, date]
 PartitionState = Literal["waiting", "running", "done", "failed", "cancelled"]
 
 RECENT_WRITE = timedelta(minutes=10)
 """A partition written more recently than this may still have an active writer."""
+
+NOT_STARTED_AFTER_VERIFICATION = "not started: an earlier partition failed verification"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -39,6 +48,12 @@ class PartitionRun:
     bytes_before: int | None = None
     bytes_after: int | None = None
     error: str | None = None
+    waiting_for: str | None = None
+    """Set while a running partition waits for another compaction's lock on it, for a person:
+    ``"held since 10:00:00 UTC by pid 123 on lake-1"``; ``None`` once it holds the lock."""
+    lock_holder: LockHolder | None = None
+    """Who held the partition's lock when it last had to wait (``None``: never waited, or the
+    holder could not be read)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -58,8 +73,28 @@ class CompactionRun:
         return sum(getattr(p, field) or 0 for p in self.partitions if p.state == "done")
 
 
+class LockingOptimizer(Protocol):
+    """``PartitionOptimizer`` with the keyword-only extensions a cancellable run uses."""
+
+    def compact_partitions(
+        self,
+        table_name: str,
+        /,
+        *,
+        exchange: str | None = None,
+        trading_date: date | None = None,
+        target_size_mb: int = 128,
+        lock_timeout_s: float = DEFAULT_LOCK_TIMEOUT_S,
+        cancelled: Callable[[], bool] | None = None,
+        on_lock_wait: Callable[[LockHolder | None], None] | None = None,
+        on_lock_acquired: Callable[[], None] | None = None,
+    ) -> CompactionReport:
+        """See ``DeltaEventStore.compact_partitions``."""
+        ...
+
+
 def compact_each(
-    optimizer: PartitionOptimizer,
+    optimizer: LockingOptimizer,
     table_name: str,
     partitions: Sequence[Partition],
     *,
@@ -67,16 +102,35 @@ def compact_each(
     max_workers: int | None = None,
     on_update: Callable[[PartitionRun], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
+    lock_timeout_s: float = DEFAULT_LOCK_TIMEOUT_S,
 ) -> CompactionRun:
     """Compact ``partitions`` one commit each, up to ``max_workers`` side by side.
 
     One delta-rs compaction keeps about one core busy, so the default runs one per core.
     A failed partition (or one with no files) records its error and the others go on; once
     ``cancelled()`` turns true, partitions not started yet are marked cancelled (a started one
-    finishes).
+    finishes). A partition whose lock another compaction holds shows who in ``waiting_for``
+    until it has the lock; a wait cancelled meanwhile marks it cancelled, one that outlasts
+    ``lock_timeout_s`` failed. A partition whose commit fails verification (it did not add
+    up) is failed and stops the run: the partitions not started yet, or still waiting for
+    their lock, are cancelled.
+
+    Args:
+        optimizer: compacts one partition per call.
+        table_name: the table.
+        partitions: the (exchange, trading_date) keys, in the order to start them.
+        target_size_mb: the file size to aim for.
+        max_workers: partitions compacted side by side (default: one per core).
+        on_update: called (from the compaction threads) with every change of a partition.
+        cancelled: polled before starting a partition and while waiting for a lock.
+        lock_timeout_s: how long one partition waits for another compaction's lock.
+
+    Returns:
+        Every partition's outcome, in the order given.
     """
     runs = {p: PartitionRun(exchange=p[0], trading_date=p[1]) for p in partitions}
     lock = threading.Lock()
+    stopped = threading.Event()  # a partition failed verification: start nothing more
 
     def publish(run: PartitionRun) -> None:
         with lock:
@@ -84,21 +138,55 @@ def compact_each(
         if on_update is not None:
             on_update(run)
 
+    def stopping() -> bool:
+        return stopped.is_set() or (cancelled is not None and cancelled())
+
     def one(part: Partition) -> None:
         run = runs[part]
+        if stopped.is_set():
+            publish(replace(run, state="cancelled", error=NOT_STARTED_AFTER_VERIFICATION))
+            return
         if cancelled is not None and cancelled():
             publish(replace(run, state="cancelled"))
             return
         publish(run := replace(run, state="running"))
         start = time.monotonic()
+
+        def on_lock_wait(holder: LockHolder | None) -> None:
+            nonlocal run
+            text = lock_holder_text(holder)
+            publish(run := replace(run, waiting_for=text, lock_holder=holder))
+
+        def on_lock_acquired() -> None:
+            nonlocal run, start
+            if run.waiting_for is not None:  # the time shown is the compaction's, not the wait's
+                start = time.monotonic()
+                publish(run := replace(run, waiting_for=None))
+
+        def end(state: PartitionState, error: str) -> None:
+            elapsed = time.monotonic() - start
+            publish(replace(run, state=state, elapsed_s=elapsed, error=error, waiting_for=None))
+
         try:
             report = optimizer.compact_partitions(
-                table_name, exchange=part[0], trading_date=part[1], target_size_mb=target_size_mb
+                table_name,
+                exchange=part[0],
+                trading_date=part[1],
+                target_size_mb=target_size_mb,
+                lock_timeout_s=lock_timeout_s,
+                cancelled=stopping,
+                on_lock_wait=on_lock_wait,
+                on_lock_acquired=on_lock_acquired,
             )
-        except (StorageError, ValueError, OSError) as err:
-            publish(
-                replace(run, state="failed", elapsed_s=time.monotonic() - start, error=str(err))
-            )
+        except LockCancelledError as err:
+            end("cancelled", NOT_STARTED_AFTER_VERIFICATION if stopped.is_set() else str(err))
+            return
+        except VerificationError as err:
+            stopped.set()
+            end("failed", str(err))
+            return
+        except (StorageError, ValueError, OSError) as err:  # LockTimeoutError among them
+            end("failed", str(err))
             return
         if not report.partitions_processed:
             error = f"{table_name} has no partition {part[0]}/{part[1].isoformat()}"
@@ -117,6 +205,7 @@ def compact_each(
         )
 
     workers = max(1, min(max_workers or os.cpu_count() or 1, len(partitions) or 1))
+    # Each partition's call returns: its lock wait polls ``stopping`` and has a timeout.
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="compact") as pool:
         list(pool.map(one, partitions))
     return CompactionRun(
@@ -124,6 +213,19 @@ def compact_each(
         target_size_mb=target_size_mb,
         partitions=tuple(runs[p] for p in partitions),
     )
+
+
+def lock_holder_text(holder: LockHolder | None, *, now: datetime | None = None) -> str:
+    """Who holds a lock, for a person: ``"held since 10:00:00 UTC by pid 123 on lake-1"``.
+
+    The date is shown too when the lock was taken on another (UTC) day than ``now``.
+    """
+    if holder is None:
+        return "held by another compaction (holder unknown)"
+    since = holder.since.astimezone(UTC)
+    today = (now or datetime.now(UTC)).astimezone(UTC).date()
+    shown = since.strftime("%H:%M:%S" if since.date() == today else "%Y-%m-%d %H:%M:%S")
+    return f"held since {shown} UTC by pid {holder.pid} on {safe_text(holder.host)}"
 
 
 def writer_warnings(

@@ -18,11 +18,11 @@ sys.path.insert(0, str(ROOT))
 
 from textual.pilot import Pilot  # noqa: E402
 
-from pointline_tui.app import build_app  # noqa: E402
 from tests.pilot import settle  # noqa: E402
 from tests.snapshots.frozen import (  # noqa: E402
     build_frozen_demo_lake,
     compaction_mid_run,
+    frozen_app,
     place,
     start_compaction,
 )
@@ -70,8 +70,7 @@ SHOTS: dict[str, list[Step]] = {
 
 async def shoot(lake: Path, name: str, steps: list[Step], *, last_waits: bool = True) -> None:
     """Take ``name``.svg after ``steps``; ``last_waits=False``: not waiting for the last one."""
-    app = build_app(lake)
-    app.theme = "textual-dark"
+    app = frozen_app(lake)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         for index, step in enumerate(steps):
@@ -91,10 +90,11 @@ async def shoot(lake: Path, name: str, steps: list[Step], *, last_waits: bool = 
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        template = build_frozen_demo_lake(Path(tmp) / "silver")
+        template = build_frozen_demo_lake(Path(tmp) / "template" / "silver")
+        copy = Path(tmp) / "lake" / "silver"
         for name, steps in SHOTS.items():
-            asyncio.run(shoot(place(template), name, steps))
-        lake = place(template)
+            asyncio.run(shoot(place(template, copy), name, steps))
+        lake = place(template, copy)
         with compaction_mid_run(lake):  # its partitions wait on another console's locks
             asyncio.run(shoot(lake, "compact-progress", [start_compaction], last_waits=False))
 

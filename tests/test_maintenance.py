@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import socket
 import threading
+import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -11,10 +14,18 @@ from deltalake import DeltaTable
 
 from pointline_tui.lake.partitions import STATS_SCHEMA
 from pointline_tui.lake.reader import LakeReader
-from pointline_tui.maintenance import PartitionRun, compact_each, writer_warnings
+from pointline_tui.maintenance import (
+    NOT_STARTED_AFTER_VERIFICATION,
+    PartitionRun,
+    compact_each,
+    lock_holder_text,
+    writer_warnings,
+)
 from pointline_tui.storage.delta import DeltaEventStore
+from pointline_tui.storage.delta.locks import LOCK_DIR, LockHolder
 from pointline_tui.storage.schemas import INGEST_MANIFEST
 from tests.frames import partition_checksums, trades
+from tests.holders import LOCKED, held_by_process
 
 HOT = ("binance-futures", date(2024, 5, 2))
 WARMED = ("okx", date(2024, 5, 1))
@@ -272,3 +283,169 @@ def test_both_reasons_together_and_the_demo_manifest(demo_lake_template: Path) -
     assert "written 1 min ago" in at_once[("okx", date(2024, 5, 4))]
     assert "2 pending manifest files" in at_once[("okx", date(2024, 5, 4))]
     assert "pending" not in at_once[("okx", date(2024, 5, 1))]
+
+
+# -- compact_each and the partition lock --------------------------------------------------------
+
+
+def states_of(updates: list[PartitionRun], key: tuple[str, date]) -> list[tuple[str, bool]]:
+    """``(state, waiting for a lock?)`` of every update of ``key``, in order."""
+    return [
+        (u.state, u.waiting_for is not None) for u in updates if (u.exchange, u.trading_date) == key
+    ]
+
+
+def test_a_partition_waits_for_another_process_then_compacts(demo_lake: Path) -> None:
+    warm_up(demo_lake)
+    checksums = content(demo_lake)
+    updates: list[PartitionRun] = []
+    with held_by_process(demo_lake / "trades") as holder:
+
+        def on_update(run: PartitionRun) -> None:
+            updates.append(run)
+            if run.waiting_for is not None:
+                holder.release.set()  # the wait was seen: let the compaction have the lock
+
+        run = compact_each(
+            DeltaEventStore(demo_lake),
+            "trades",
+            [LOCKED, WARMED],
+            max_workers=2,
+            on_update=on_update,
+            lock_timeout_s=60,
+        )
+        pid = holder.process.pid
+
+    hot, warmed = run.partitions
+    assert (hot.state, hot.files_after, hot.waiting_for, hot.error) == ("done", 1, None, None)
+    assert hot.lock_holder is not None
+    assert (hot.lock_holder.pid, hot.lock_holder.host) == (pid, socket.gethostname())
+    assert states_of(updates, LOCKED) == [
+        ("running", False),
+        ("running", True),
+        ("running", False),  # it has the lock: running again
+        ("done", False),
+    ]
+    [waiting] = [u for u in updates if u.waiting_for is not None]
+    since = waiting.lock_holder.since if waiting.lock_holder else None
+    assert since is not None
+    assert waiting.waiting_for == (
+        f"held since {since:%H:%M:%S} UTC by pid {pid} on {socket.gethostname()}"
+    )
+    assert (warmed.state, warmed.files_after) == ("done", 1)
+    assert content(demo_lake) == checksums
+    assert not (demo_lake / "trades" / LOCK_DIR / "binance-futures.2024-05-02.lock").exists()
+
+
+def test_cancelling_a_lock_wait_cancels_the_partition_at_once(demo_lake: Path) -> None:
+    before = file_counts(demo_lake)
+    stop = threading.Event()
+    updates: list[PartitionRun] = []
+
+    def on_update(run: PartitionRun) -> None:
+        updates.append(run)
+        if run.waiting_for is not None:
+            stop.set()
+
+    with held_by_process(demo_lake / "trades") as holder:
+        started = time.monotonic()
+        run = compact_each(
+            DeltaEventStore(demo_lake),
+            "trades",
+            [LOCKED, WARMED],
+            max_workers=1,
+            on_update=on_update,
+            cancelled=stop.is_set,
+            lock_timeout_s=60,
+        )
+        took = time.monotonic() - started
+        pid = holder.process.pid
+
+    assert took < 10  # bounds a hang: the holder keeps its lock for 60 s
+    hot, warmed = run.partitions
+    assert hot.state == "cancelled"
+    assert hot.waiting_for is None
+    assert f"cancelled while waiting for its lock, held by pid {pid}" in (hot.error or "")
+    assert (warmed.state, warmed.error) == ("cancelled", None)
+    assert states_of(updates, LOCKED) == [
+        ("running", False),
+        ("running", True),
+        ("cancelled", False),
+    ]
+    assert file_counts(demo_lake) == before
+
+
+def test_a_lock_wait_past_the_timeout_fails_the_partition_and_the_rest_go_on(
+    demo_lake: Path,
+) -> None:
+    warm_up(demo_lake)
+    before = file_counts(demo_lake)
+    with held_by_process(demo_lake / "trades") as holder:
+        run = compact_each(
+            DeltaEventStore(demo_lake),
+            "trades",
+            [LOCKED, WARMED],
+            max_workers=1,
+            lock_timeout_s=0.5,
+        )
+        pid = holder.process.pid
+    hot, warmed = run.partitions
+    assert hot.state == "failed"
+    assert hot.error is not None
+    assert f"is being compacted by pid {pid} on host" in hot.error
+    assert hot.error.endswith("gave up after 0.5 s")
+    assert (warmed.state, warmed.files_after) == ("done", 1)
+    assert file_counts(demo_lake) == before | {WARMED: 1}
+
+
+def miscount_one_file(root: Path, part: tuple[str, date], table: str = "trades") -> None:
+    """Make the log claim one row more for one of ``part``'s files than the file holds."""
+    wanted = {"exchange": part[0], "trading_date": part[1].isoformat()}
+    for commit in sorted((root / table / "_delta_log").glob("*.json")):
+        lines = commit.read_text().splitlines()
+        for i, line in enumerate(lines):
+            action = json.loads(line)
+            add = action.get("add")
+            if add and add["partitionValues"] == wanted:
+                stats = json.loads(add["stats"])
+                stats["numRecords"] += 1
+                add["stats"] = json.dumps(stats)
+                lines[i] = json.dumps(action)
+                commit.write_text("\n".join(lines) + "\n")
+                return
+    raise AssertionError(f"no file of {part} in the log")
+
+
+def test_a_failed_verification_stops_the_run(demo_lake: Path) -> None:
+    warm_up(demo_lake)
+    miscount_one_file(demo_lake, HOT)
+    keys = [HOT, WARMED, *[k for k in partitions_of(demo_lake) if k not in (HOT, WARMED)]]
+    before = file_counts(demo_lake)
+
+    run = compact_each(DeltaEventStore(demo_lake), "trades", keys, max_workers=1)
+
+    hot, *rest = run.partitions
+    assert hot.state == "failed"
+    assert "binance-futures/2024-05-02" in (hot.error or "")
+    assert "Nothing more was compacted" in (hot.error or "")
+    assert {(p.state, p.error) for p in rest} == {("cancelled", NOT_STARTED_AFTER_VERIFICATION)}
+    assert NOT_STARTED_AFTER_VERIFICATION == "not started: an earlier partition failed verification"
+    after = file_counts(demo_lake)
+    assert after[WARMED] == before[WARMED] == 4, "nothing after the failed partition ran"
+    assert {k: n for k, n in after.items() if k != HOT} == {
+        k: n for k, n in before.items() if k != HOT
+    }
+
+
+def test_lock_holder_text() -> None:
+    holder = LockHolder(
+        pid=123, host="lake-1", user="ops", since=datetime(2024, 5, 1, 10, 0, 5, tzinfo=UTC)
+    )
+    same_day = datetime(2024, 5, 1, 23, 0, tzinfo=UTC)
+    assert lock_holder_text(holder, now=same_day) == "held since 10:00:05 UTC by pid 123 on lake-1"
+    assert lock_holder_text(holder, now=same_day + timedelta(days=1)) == (
+        "held since 2024-05-01 10:00:05 UTC by pid 123 on lake-1"
+    )
+    assert lock_holder_text(None) == "held by another compaction (holder unknown)"
+    odd = LockHolder(pid=1, host="h\x1b[31m", user="u", since=holder.since)
+    assert "\x1b" not in lock_holder_text(odd, now=same_day)

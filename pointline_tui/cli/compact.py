@@ -75,9 +75,13 @@ def run(args: argparse.Namespace) -> int:
         emit(args, jsonable(asdict(report)), [_report_line(args.table, asdict(report))])
         return 0
     # As in the console: only the partitions the plan does not skip are rewritten.
-    todo = [(p.exchange, p.trading_date) for p in plan.partitions if not p.skipped]
+    todo = [
+        (p.exchange, p.trading_date)
+        for p in plan.partitions
+        if not p.skipped and p.exchange is not None and p.trading_date is not None
+    ]
     skipped = [p for p in plan.partitions if p.skipped]
-    compaction = compact_each(store, args.table, todo, target_size_mb=args.target_size_mb)  # type: ignore[arg-type]
+    compaction = compact_each(store, args.table, todo, target_size_mb=args.target_size_mb)
     done = [p for p in compaction.partitions if p.state == "done"]
     payload = {
         "table_name": compaction.table_name,

@@ -83,12 +83,16 @@ class CompactPlanScreen(Screen[CompactRequest | None]):
     ]
 
     class PlanLoaded(Message):
-        """The plan and the writer warnings arrived."""
+        """The plan and the writer warnings for one target size arrived."""
 
-        def __init__(self, plan: CompactionPlan, warnings: dict[Partition, str]) -> None:
+        def __init__(
+            self, plan: CompactionPlan, warnings: dict[Partition, str], *, target_size_mb: int
+        ) -> None:
             super().__init__()
             self.plan = plan
             self.warnings = warnings
+            self.target_size_mb = target_size_mb
+            """The target the plan was made for: a plan for another one is stale."""
 
     def __init__(
         self, table: str, partitions: list[Partition], *, target_size_mb: int = 128
@@ -120,24 +124,27 @@ class CompactPlanScreen(Screen[CompactRequest | None]):
 
     def on_mount(self) -> None:
         self.query_one(FrameTable).focus()
-        self._load()
+        self._load(self.target_size_mb)
 
     @work(thread=True, exclusive=True, group="plan", exit_on_error=False)
-    def _load(self) -> None:
+    def _load(self, target_size_mb: int) -> None:
         app: PointlineApp = self.app  # type: ignore[assignment]
         app.reader.refresh(self.table)
         plan = app.reader.plan_compaction(
-            self.table, self.partitions, target_size_mb=self.target_size_mb
+            self.table, self.partitions, target_size_mb=target_size_mb
         )
         stats = app.reader.partition_stats(self.table)
         pending = app.reader.manifest().entries(status="pending", limit=100_000).rows
         warnings = writer_warnings(self.partitions, stats, pending, table=self.table)
-        self.post_message(self.PlanLoaded(plan, warnings))
+        if not get_current_worker().is_cancelled:  # a newer target replaced this plan
+            self.post_message(self.PlanLoaded(plan, warnings, target_size_mb=target_size_mb))
 
     def on_worker_state_changed(self, event: Any) -> None:
         report_worker_error(self, event)
 
     def on_compact_plan_screen_plan_loaded(self, message: PlanLoaded) -> None:
+        if message.target_size_mb != self.target_size_mb:
+            return  # a slow plan for a target no longer on screen: never the one `y` runs
         self.plan, self.warnings = message.plan, message.warnings
         rows = []
         for p in message.plan.partitions:
@@ -206,12 +213,15 @@ class CompactPlanScreen(Screen[CompactRequest | None]):
         self.target_size_mb = value
         self.plan = None  # nothing may be confirmed before this target's plan is shown
         self.query_one(FrameTable).focus()
-        self._load()
+        self._load(value)
 
     def action_confirm(self) -> None:
-        request = self._request()
-        if self.plan is None:
+        if self.plan is None or self.plan.target_size_mb != self.target_size_mb:
+            self.notify(
+                f"The plan for {self.target_size_mb} MB is still loading", severity="warning"
+            )
             return
+        request = self._request()
         if not request.partitions:
             self.notify("Nothing to compact: every partition is skipped", severity="warning")
             return
@@ -301,6 +311,7 @@ class CompactProgressScreen(Screen[bool]):
         app: PointlineApp = self.app  # type: ignore[assignment]
         worker = get_current_worker()  # cancelled when the screen goes: start nothing more
         run = compact_each(
+            # The app's store is a DeltaEventStore: it takes the lock-wait extensions.
             app.optimizer,
             self.request.table,
             self.request.partitions,
@@ -360,12 +371,18 @@ class CompactProgressScreen(Screen[bool]):
         frame = pl.DataFrame(rows, schema=_RUN_SCHEMA)
         self.query_one(FrameTable).show(frame, keep_page=True)
         done = [r for r in runs if r.state == "done"]
+        shown = [_shown_state(r) for r in runs]
         states = " · ".join(
-            f"{s} {sum(1 for r in runs if r.state == s)}"
-            for s in ("waiting", "running", "done", "failed", "cancelled")
-            if any(r.state == s for r in runs)
+            f"{s} {shown.count(s)}"
+            for s in ("waiting", LOCK_WAIT, "running", "done", "failed", "cancelled")
+            if s in shown
         )
         summary = states
+        # Who the waits are for, once per holder (the rows say which partitions wait).
+        holders = list(dict.fromkeys(r.waiting_for for r in runs if _shown_state(r) == LOCK_WAIT))
+        summary += "".join(f"\n{LOCK_WAIT} ({text})" for text in holders[:2])
+        if len(holders) > 2:
+            summary += f"\n  … and {len(holders) - 2} other holders"
         if done:
             summary += (
                 f"\nfiles {count(sum(r.files_before or 0 for r in done))} → "
@@ -398,18 +415,26 @@ _RUN_SCHEMA = {
 }
 
 
+LOCK_WAIT = "waiting for lock"
+"""The state shown for a running partition that waits for another compaction's lock."""
+
+
+def _shown_state(run: PartitionRun) -> str:
+    return LOCK_WAIT if run.state == "running" and run.waiting_for is not None else run.state
+
+
 def _run_row(run: PartitionRun, running_for: float | None = None) -> dict[str, Any]:
     done = run.state == "done"
     return {
         "exchange": run.exchange,
         "trading_date": run.trading_date,
-        "state": run.state,
+        "state": _shown_state(run),
         "elapsed": _elapsed(run.elapsed_s if running_for is None else running_for),
         "files": f"{count(run.files_before)} → {count(run.files_after)}" if done else None,
         "bytes": f"{human_bytes(run.bytes_before)} → {human_bytes(run.bytes_after)}"
         if done
         else None,
-        "error": run.error,
+        "error": run.error if _shown_state(run) != LOCK_WAIT else run.waiting_for,
     }
 
 

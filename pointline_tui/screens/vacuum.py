@@ -14,6 +14,7 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label, Static
+from textual.worker import get_current_worker
 
 from pointline_tui.formatting import (
     count,
@@ -41,6 +42,9 @@ FILE_COLUMNS = [
 class DryRun:
     """A dry run's candidates and what the table would look like afterwards."""
 
+    retention_hours: int
+    partitions: tuple[Partition, ...] | None
+    """The scope it was made for (``None``: the whole table)."""
     report: VacuumReport
     sizes: pl.DataFrame
     minimum_hours: int
@@ -81,6 +85,7 @@ class VacuumScreen(Screen[bool]):
         self.retention_hours = retention_hours
         self.dry_run: DryRun | None = None
         self.done: VacuumReport | None = None
+        self._vacuuming = False
 
     @property
     def scope(self) -> str:
@@ -101,48 +106,64 @@ class VacuumScreen(Screen[bool]):
 
     def on_mount(self) -> None:
         self.query_one(FrameTable).focus()
-        self._load()
+        self._load(self.retention_hours)
+
+    def _scope(self) -> tuple[Partition, ...] | None:
+        return None if self.partitions is None else tuple(self.partitions)
 
     @work(thread=True, exclusive=True, group="vacuum", exit_on_error=False)
-    def _load(self) -> None:
+    def _load(self, retention_hours: int) -> None:
         app: PointlineApp = self.app  # type: ignore[assignment]
+        partitions = self._scope()
         app.reader.refresh(self.table)
         report = app.vacuum.vacuum_table(
             self.table,
-            retention_hours=self.retention_hours,
+            retention_hours=retention_hours,
             dry_run=True,
             enforce_retention=False,  # a dry run only lists; the real run enforces
-            partitions=self.partitions,
+            partitions=partitions,
         )
         summary = app.reader.summary(self.table)
         history = app.reader.history(self.table)
+        if get_current_worker().is_cancelled:  # a newer retention replaced this dry run
+            return
         self.post_message(
             self.DryRunLoaded(
                 DryRun(
+                    retention_hours=retention_hours,
+                    partitions=partitions,
                     report=report,
                     sizes=_files_frame(self.table, app, report),
                     minimum_hours=summary.min_retention_hours,
                     current_version=summary.version,
-                    oldest_restorable=oldest_restorable_version(history, self.retention_hours),
+                    oldest_restorable=oldest_restorable_version(history, retention_hours),
                 )
             )
         )
 
     @work(thread=True, exclusive=True, group="vacuum", exit_on_error=False)
-    def _vacuum(self, enforce: bool) -> None:  # noqa: FBT001 - a worker's argument
+    def _vacuum(self, dry: DryRun, enforce: bool) -> None:  # noqa: FBT001 - a worker's argument
         app: PointlineApp = self.app  # type: ignore[assignment]
         report = app.vacuum.vacuum_table(
             self.table,
-            retention_hours=self.retention_hours,
+            retention_hours=dry.retention_hours,  # exactly what the dry run on screen showed
             enforce_retention=enforce,
-            partitions=self.partitions,
+            partitions=dry.partitions,
         )
         self.post_message(self.VacuumDone(report))
 
     def on_worker_state_changed(self, event: Any) -> None:
         report_worker_error(self, event)
+        if event.worker.name == "_vacuum" and event.worker.is_finished:
+            self._vacuuming = False
+
+    def _current(self, dry: DryRun) -> bool:
+        """Whether ``dry`` is the dry run of the retention and partitions on screen."""
+        return (dry.retention_hours, dry.partitions) == (self.retention_hours, self._scope())
 
     def on_vacuum_screen_dry_run_loaded(self, message: DryRunLoaded) -> None:
+        if not self._current(message.dry_run) or self.done is not None or self._vacuuming:
+            return  # stale: a retention no longer on screen is never the one `y` deletes
         self.dry_run = dry = message.dry_run
         self.query_one(FrameTable).show(dry.sizes)
         below = self.retention_hours < dry.minimum_hours
@@ -163,6 +184,7 @@ class VacuumScreen(Screen[bool]):
 
     def on_vacuum_screen_vacuum_done(self, message: VacuumDone) -> None:
         self.done = report = message.report
+        self._vacuuming = False
         self.set_class(False, "-needs-name")
         self.query_one("#vacuum-summary", Static).update(
             f"Vacuumed ({self.scope}): removed {count(report.files_removed)} files, freed "
@@ -171,11 +193,14 @@ class VacuumScreen(Screen[bool]):
         self.query_one(FrameTable).show(_files_frame(self.table, None, report))
 
     def action_edit_retention(self) -> None:
-        if self.done is None:
+        if self.done is None and not self._vacuuming:
             self.query_one("#retention", Input).focus()
 
     @on(Input.Submitted, "#retention")
     def _retention_submitted(self, event: Input.Submitted) -> None:
+        if self.done is not None or self._vacuuming:
+            self.notify("The vacuum has started: its retention can no longer change")
+            return
         value = whole_number(event.value, minimum=0)
         if value is None:
             self.notify(
@@ -187,11 +212,23 @@ class VacuumScreen(Screen[bool]):
         self.retention_hours = value
         self.dry_run = None  # nothing may be confirmed before this retention's dry run is shown
         self.query_one(FrameTable).focus()
-        self._load()
+        self._load(value)
+
+    def _shown_dry_run(self) -> DryRun | None:
+        """The dry run on screen, if it is the current one and nothing has been deleted yet."""
+        if self.done is not None or self._vacuuming:
+            return None
+        dry = self.dry_run
+        if dry is None or not self._current(dry):
+            self.notify(
+                f"The dry run for {self.retention_hours} h is still loading", severity="warning"
+            )
+            return None
+        return dry
 
     def action_confirm(self) -> None:
-        dry = self.dry_run
-        if dry is None or self.done is not None:
+        dry = self._shown_dry_run()
+        if dry is None:
             return
         if not dry.report.files_removed:
             self.notify("Nothing to vacuum at this retention", severity="warning")
@@ -200,10 +237,18 @@ class VacuumScreen(Screen[bool]):
             self.query_one("#confirm-name", Input).focus()
             self.notify(f"Type {self.table} and press Enter to confirm", markup=False)
             return
-        self._vacuum(True)
+        self._start_vacuum(dry, enforce=True)
+
+    def _start_vacuum(self, dry: DryRun, *, enforce: bool) -> None:
+        self._vacuuming = True
+        self._vacuum(dry, enforce)
 
     @on(Input.Submitted, "#confirm-name")
     def _name_submitted(self, event: Input.Submitted) -> None:
+        dry = self._shown_dry_run()
+        if dry is None:
+            event.input.value = ""
+            return
         if event.value.strip() != self.table:
             event.input.value = ""
             self.notify(
@@ -214,7 +259,7 @@ class VacuumScreen(Screen[bool]):
             return
         event.input.value = ""
         self.query_one(FrameTable).focus()
-        self._vacuum(False)
+        self._start_vacuum(dry, enforce=False)
 
     def action_close(self) -> None:
         self.dismiss(self.done is not None)

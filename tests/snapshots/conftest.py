@@ -1,4 +1,4 @@
-"""Snapshot fixtures: one frozen demo lake per session, placed at a fixed path per test."""
+"""Snapshot fixtures: one frozen demo lake per session, copied into each test's tmp_path."""
 
 from __future__ import annotations
 
@@ -15,5 +15,5 @@ def frozen_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def frozen_lake(frozen_template: Path) -> Path:
-    return place(frozen_template)
+def frozen_lake(frozen_template: Path, tmp_path: Path) -> Path:
+    return place(frozen_template, tmp_path / "silver")

@@ -20,12 +20,14 @@ from urllib.parse import quote, unquote
 
 from textual.pilot import Pilot
 
+from pointline_tui.app import PointlineApp, build_app
 from pointline_tui.demo import build_demo_lake
 from pointline_tui.screens.compact import CompactProgressScreen, CompactRequest
-from pointline_tui.storage.delta.event_store import _partition_lock
+from pointline_tui.storage.delta.locks import LOCK_DIR, partition_lock
 
 BASE_MS = 1_714_953_600_000  # 2024-05-06T00:00:00Z
-SNAPSHOT_ROOT = Path("/tmp/pointline-tui-snapshots/silver")
+SHOWN_ROOT = "/srv/pointline/silver"
+"""The lake's folder as pictures show it, wherever the copy they were taken of lies."""
 
 
 def build_frozen_demo_lake(target: Path) -> Path:
@@ -36,8 +38,16 @@ def build_frozen_demo_lake(target: Path) -> Path:
     return target
 
 
-def place(template: Path, target: Path = SNAPSHOT_ROOT) -> Path:
-    """Copy a frozen lake to the fixed path pictures show (replacing what is there)."""
+def frozen_app(lake: Path, *, read_only: bool = False) -> PointlineApp:
+    """The app over ``lake`` as pictures show it: a fixed theme and a fixed lake path."""
+    app = build_app(lake, read_only=read_only)
+    app.theme = "textual-dark"
+    app.sub_title = app.sub_title.replace(str(lake), SHOWN_ROOT)
+    return app
+
+
+def place(template: Path, target: Path) -> Path:
+    """Copy a frozen lake to ``target`` (replacing what is there)."""
     shutil.rmtree(target, ignore_errors=True)
     shutil.copytree(template, target)
     return target
@@ -80,22 +90,32 @@ PROGRESS_PARTS = (
     ("okx", date(2024, 5, 1)),
     ("okx", date(2024, 5, 3)),
 )
-"""Compacted by the mid-run picture: two run (locks held elsewhere), the third waits."""
+"""Compacted by the mid-run picture: two wait for locks held elsewhere, the third to start."""
+PICTURED_HOLDER = {
+    "pid": 4242,
+    "host": "lake-1",
+    "user": "ops",
+    "since": "2024-05-06T09:58:00+00:00",
+}
+"""Who holds the picture's locks, as the lock files say (a real pid and time would vary)."""
 
 
 @contextlib.contextmanager
 def compaction_mid_run(lake: Path, *, seconds: float = 4) -> Iterator[None]:
     """Hold the picture's partition locks for ``seconds``, as another console would.
 
-    A compaction started meanwhile shows two partitions running and one waiting; the locks go
-    after ``seconds`` so that the app can finish and exit.
+    A compaction started meanwhile shows two partitions waiting for their lock and one not
+    started; the locks go after ``seconds`` so that the app can finish and exit.
     """
     held = threading.Event()
 
     def hold() -> None:
         with contextlib.ExitStack() as stack:
+            table = lake / "orderbook_updates"
             for part in PROGRESS_PARTS:
-                stack.enter_context(_partition_lock(lake / "orderbook_updates", part))
+                stack.enter_context(partition_lock(table, part))
+                name = f"{quote(part[0], safe='-')}.{part[1].isoformat()}.lock"
+                (table / LOCK_DIR / name).write_text(json.dumps(PICTURED_HOLDER))  # same inode
             held.set()
             time.sleep(seconds)
 

@@ -8,9 +8,8 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 
-from pointline_tui.app import PointlineApp, build_app
 from tests.pilot import settle
-from tests.snapshots.frozen import compaction_mid_run, start_compaction
+from tests.snapshots.frozen import compaction_mid_run, frozen_app, start_compaction
 
 SIZES = pytest.mark.parametrize("size", [(80, 24), (140, 40)], ids=["80x24", "140x40"])
 
@@ -47,10 +46,7 @@ async def focus_detail(pilot: Pilot) -> None:
     pilot.app.screen.query_one("#detail-table").focus()
 
 
-def app_for(lake: Path, *, read_only: bool = False) -> PointlineApp:
-    app = build_app(lake, read_only=read_only)
-    app.theme = "textual-dark"
-    return app
+app_for = frozen_app
 
 
 @SIZES
@@ -113,7 +109,7 @@ class TestMaintenanceScreens:
         assert snap_compare(app_for(frozen_lake), terminal_size=size, run_before=run)
 
     def test_compact_progress(self, snap_compare, frozen_lake: Path, size) -> None:
-        """Two partitions running (their locks held by another writer), one waiting."""
+        """Two partitions waiting for the locks another writer holds, one not started."""
         with compaction_mid_run(frozen_lake):
             app = app_for(frozen_lake)
             assert snap_compare(app, terminal_size=size, run_before=start_compaction)

@@ -228,7 +228,11 @@ async def test_reason_with_markup_and_escapes_shows_literally(demo_lake: Path) -
         await settle(app, pilot)
         assert app.screen.query_one(FrameTable).current_row()["file_id"] == file_id
         detail = text_of(app, "#manifest-detail")
-        assert "reason delta-rs: [bold]not markup[/bold] Generic error [/] at [0]" in detail
+        # Lake text: markup stays literal, escapes are shown (the four characters \x1b).
+        assert (
+            "reason delta-rs: [bold]not markup[/bold] \\x1b[31mGeneric error\\x1b[0m [/] at [0]"
+            in detail
+        )
         assert "\x1b" not in detail
 
 

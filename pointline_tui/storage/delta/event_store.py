@@ -134,6 +134,7 @@ class DeltaEventStore:
         lock_timeout_s: float = DEFAULT_LOCK_TIMEOUT_S,
         cancelled: Callable[[], bool] | None = None,
         on_lock_wait: Callable[[LockHolder | None], None] | None = None,
+        on_lock_acquired: Callable[[], None] | None = None,
     ) -> CompactionReport:
         """Bin-pack the files of each matching partition into files of about ``target_size_mb``.
 
@@ -149,6 +150,7 @@ class DeltaEventStore:
             lock_timeout_s: how long to wait for another compaction of a partition to end.
             cancelled: polled while waiting for a partition's lock; true gives up.
             on_lock_wait: called with the lock's holder when a partition's lock is taken.
+            on_lock_acquired: called once a partition's lock is held, before it is compacted.
 
         Raises:
             FileNotFoundError: the table does not exist yet (``TableNotFoundError``).
@@ -200,6 +202,7 @@ class DeltaEventStore:
                         timeout_s=lock_timeout_s,
                         cancelled=cancelled,
                         on_wait=on_lock_wait,
+                        on_acquired=on_lock_acquired,
                     ),
                 )
             except StorageError as err:
