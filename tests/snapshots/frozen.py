@@ -24,6 +24,7 @@ from pointline_tui.app import PointlineApp, build_app
 from pointline_tui.demo import build_demo_lake
 from pointline_tui.screens.compact import CompactProgressScreen, CompactRequest
 from pointline_tui.storage.delta.locks import LOCK_DIR, partition_lock
+from pointline_tui.storage.delta.verify import RUN_KEY
 
 BASE_MS = 1_714_953_600_000  # 2024-05-06T00:00:00Z
 SHOWN_ROOT = "/srv/pointline/silver"
@@ -65,6 +66,8 @@ def _freeze_table(table: Path) -> None:
         for action in actions:
             if "commitInfo" in action:
                 action["commitInfo"]["timestamp"] = stamp
+                if RUN_KEY in action["commitInfo"]:  # a random id per compaction run
+                    action["commitInfo"][RUN_KEY] = f"run-{commit.stem[-4:]}"
             for kind, field in (("add", "modificationTime"), ("remove", "deletionTimestamp")):
                 if kind in action:
                     entry = action[kind]
