@@ -146,7 +146,16 @@ def lake_reader(args: argparse.Namespace) -> LakeReader:
     Raises:
         UsageError: nothing names a lake, or the folder is missing or unreadable.
     """
-    silver_root = resolve_silver_root(None, args.silver_root, args.root, for_app=False)
+    try:
+        silver_root = resolve_silver_root(None, args.silver_root, args.root, for_app=False)
+    except UsageError as err:
+        table = getattr(args, "table", None)
+        if table is not None and Path(table).is_dir():
+            raise UsageError(
+                f"{err}; {table!r} is a folder, not a table name: to open it as the lake, "
+                f"pass --silver-root {table}"
+            ) from err
+        raise
     from pointline_tui.lake.reader import LakeReader
 
     return LakeReader(silver_root)
@@ -164,7 +173,7 @@ def table_entry(reader: LakeReader, table: str, *, damaged_ok: bool = False) -> 
         if entry.name == table:
             if entry.state == "damaged" and not damaged_ok:
                 errors = [f for f in reader.health(table) if f.severity == "error"]
-                reason = errors[0].message if errors else entry.reason
+                reason = errors[0].message.removeprefix(f"{table}: ") if errors else entry.reason
                 raise OperationFailed(f"table {table!r} cannot be read: {reason}")
             if entry.state not in ("delta", "damaged"):
                 reason = entry.reason or "an empty folder"

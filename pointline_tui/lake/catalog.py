@@ -11,8 +11,8 @@ from typing import Literal
 from deltalake import DeltaTable
 
 from pointline_tui.lake.errors import DamagedTableError, LakeRootError
-from pointline_tui.storage.delta.check import inside
-from pointline_tui.storage.models import TableNotFoundError, UnknownTableError
+from pointline_tui.storage.delta.check import check_table, inside
+from pointline_tui.storage.models import StorageError, TableNotFoundError, UnknownTableError
 from pointline_tui.storage.schemas import TABLES
 from pointline_tui.text import short_error
 
@@ -102,7 +102,20 @@ def open_delta(name: str, path: Path) -> DeltaTable:
     try:
         return DeltaTable(str(path))
     except Exception as err:  # delta-rs raises several unrelated types for a bad log
-        raise DamagedTableError(name, short_error(err)) from err
+        raise DamagedTableError(name, damage_reason(name, path, err)) from err
+
+
+def damage_reason(name: str, path: Path, err: BaseException) -> str:
+    """Why the log at ``path`` does not load, for a person.
+
+    ``check``'s finding when it has one (it names the file), else delta-rs's message, short.
+    """
+    try:
+        findings = check_table(path.parent, name, scan_files=False)
+    except StorageError:
+        findings = ()
+    errors = [f for f in findings if f.severity == "error"]
+    return errors[0].message.removeprefix(f"{name}: ") if errors else short_error(err)
 
 
 class LakeCatalog:

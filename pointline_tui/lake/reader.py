@@ -19,6 +19,7 @@ from pointline_tui.lake.catalog import (
     LakeCatalog,
     TableEntry,
     check_root,
+    damage_reason,
     open_delta,
     table_dir,
 )
@@ -352,7 +353,7 @@ class LakeReader:
         path = table_dir(self._root, name)
         if not (path / DELTA_LOG).exists():
             return TableNotFoundError(f"table {name!r} is no longer a Delta table at {path}")
-        return DamagedTableError(name, short_error(err))
+        return DamagedTableError(name, damage_reason(name, path, err))
 
     @staticmethod
     def _files(dt: DeltaTable, slot: _Slot) -> pl.DataFrame:

@@ -270,7 +270,8 @@ def _check_listing(report: _Report, listing: LogListing) -> None:
                 _replayed(version, base),
                 "zero_byte_commit",
                 f"{DELTA_LOG}/{commit_name(version)}",
-                f"commit {version} is an empty file: delta-rs reads it as a version that "
+                f"commit {version} ({DELTA_LOG}/{commit_name(version)}) is an empty file: "
+                "delta-rs reads it as a version that "
                 "changes nothing, so whatever it committed is missing from every later "
                 "version; restore the file from a backup (writes are refused until then)",
             )
@@ -290,7 +291,8 @@ def _check_listing(report: _Report, listing: LogListing) -> None:
             "error",
             "version_gap",
             f"{DELTA_LOG}/{commit_name(missing[0])}",
-            f"commit {missing[0]} is missing (versions {shown} of 0..{latest}): the table "
+            f"commit {missing[0]} ({DELTA_LOG}/{commit_name(missing[0])}) is missing (versions "
+            f"{shown} of 0..{latest}): the table "
             "cannot be read past the gap; restore the missing commit files from a backup",
         )
 
@@ -366,11 +368,12 @@ def _check_commits(
                 _replayed(version, base),
                 "truncated_commit",
                 rel,
-                f"commit {version} is cut off or not JSON ({err}): the table cannot be read; "
+                f"commit {version} ({rel}) is cut off or not JSON ({err}): the table cannot "
+                "be read; "
                 "restore the file from a backup",
             )
         except OSError as err:
-            report.add("error", "unreadable", rel, f"commit {version} cannot be read: {err}")
+            report.add("error", "unreadable", rel, f"{rel} cannot be read: {short_error(err)}")
 
 
 def _parquet_problem(path: Path) -> str | None:
