@@ -169,16 +169,16 @@ def table_entry(reader: LakeReader, table: str, *, damaged_ok: bool = False) -> 
         OperationFailed: a Delta table whose log does not load (exit code 1), unless
             ``damaged_ok``.
     """
-    for entry in reader.catalog():
-        if entry.name == table:
-            if entry.state == "damaged" and not damaged_ok:
-                errors = [f for f in reader.health(table) if f.severity == "error"]
-                reason = errors[0].message.removeprefix(f"{table}: ") if errors else entry.reason
-                raise OperationFailed(f"table {table!r} cannot be read: {reason}")
-            if entry.state not in ("delta", "damaged"):
-                reason = entry.reason or "an empty folder"
-                raise UsageError(f"{table!r} in {reader.silver_root} is not a table: {reason}")
-            return entry
+    entry = reader.entry(table)
+    if entry is not None:
+        if entry.state == "damaged" and not damaged_ok:
+            errors = [f for f in reader.health(table) if f.severity == "error"]
+            reason = errors[0].message.removeprefix(f"{table}: ") if errors else entry.reason
+            raise OperationFailed(f"table {table!r} cannot be read: {reason}")
+        if entry.state not in ("delta", "damaged"):
+            reason = entry.reason or "an empty folder"
+            raise UsageError(f"{table!r} in {reader.silver_root} is not a table: {reason}")
+        return entry
     raise UsageError(f"no table {table!r} in {reader.silver_root}")
 
 

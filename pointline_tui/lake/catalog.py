@@ -161,6 +161,21 @@ class LakeCatalog:
         entries = [self._entry(name, root / name, open_tables=open_tables) for name in names]
         return tuple(sorted(entries, key=lambda e: (GROUP_ORDER.index(e.group), e.name)))
 
+    def entry(self, name: str) -> TableEntry | None:
+        """The entry of the folder ``name`` alone (its log opened), ``None`` when it is not there.
+
+        What a command about one table needs, without opening every other table's log.
+
+        Raises:
+            UnknownTableError: ``name`` is not a plain folder name.
+            LakeRootError: the root is missing, not a folder or unreadable.
+        """
+        check_root(self.silver_root)
+        path = table_dir(self.silver_root, name)
+        if not path.is_dir():
+            return None
+        return self._entry(name, path, open_tables=True)
+
     def _entry(self, name: str, path: Path, *, open_tables: bool) -> TableEntry:
         state, reason = self._classify(name, path, open_tables=open_tables)
         return TableEntry(name=name, group=group_of(name), state=state, reason=reason, path=path)

@@ -97,6 +97,10 @@ class LakeReader:
         catalog = LakeCatalog(self._root, opener=self._open_for_catalog)
         return catalog.tables(open_tables=open_tables)
 
+    def entry(self, name: str) -> TableEntry | None:
+        """The catalog entry of table ``name`` alone (see ``LakeCatalog.entry``); it is cached."""
+        return LakeCatalog(self._root, opener=self._open_for_catalog).entry(name)
+
     def summary(self, name: str) -> TableSummary:
         """Version, last commit, schema and totals of table ``name``.
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from pointline_tui.storage.models import OutOfRangeError
@@ -39,6 +40,27 @@ TARGET_SIZE_MB = Limit("target size", 1, 1_048_576, "MB")
 RETENTION_HOURS = Limit("retention", 0, 876_000, "hours")
 """Up to 100 years: delta-rs panics on durations near 5e15 hours."""
 ORPHAN_MIN_AGE_HOURS = Limit("minimum age", 0, 876_000, "hours")
+
+_WHOLE = re.compile(r"[+-]?[0-9]{1,30}")
+"""A whole number as a person types it: ASCII digits, a sign at most (no ``1e3``, ``1_000``)."""
+
+
+def parse_whole(text: str, limit: Limit) -> int:
+    """``text`` as a whole number inside ``limit``; blanks around it are ignored (``" 64 "``).
+
+    Nothing is guessed: ``1e3``, ``12.5``, ``1_000`` or other digits than ``0``-``9`` are
+    refused, never read as another number.
+
+    Raises:
+        OutOfRangeError: naming the option, the text as typed and the range.
+    """
+    stripped = text.strip()
+    if _WHOLE.fullmatch(stripped) and limit.minimum <= int(stripped) <= limit.maximum:
+        return int(stripped)
+    shown = repr(stripped if len(stripped) <= 32 else stripped[:31] + "…") if stripped else "nothing"
+    raise OutOfRangeError(
+        f"{limit.name} must be a whole number from {limit.range_text}, got {shown}"
+    )
 
 
 def check_target_size(target_size_mb: int) -> None:

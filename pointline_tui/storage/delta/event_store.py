@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
@@ -14,6 +15,7 @@ from urllib.parse import unquote
 
 import polars as pl
 from deltalake import DeltaTable
+from deltalake.exceptions import DeltaError
 
 from pointline_tui.storage.delta._tables import (
     append_frame,
@@ -90,6 +92,8 @@ class DeltaEventStore:
         self.silver_root = Path(silver_root)
         self.read_only = read_only
         self.audit = dict(audit) if audit is not None else audit_metadata()
+        self._handles = threading.local()
+        """Per thread, the tables compacted last: the next partition reads only new commits."""
 
     # -- EventStore ---------------------------------------------------------------------------
 
@@ -168,7 +172,7 @@ class DeltaEventStore:
         check_target_size(target_size_mb)
         path = table_path(self.silver_root, table_name)
         ensure_writable(read_only=self.read_only, what=f"compact {table_name}")
-        dt = self._open(path, table_name)
+        dt = self._reopen(path, table_name)
         partitioned = is_event_partitioned(dt.metadata().partition_columns)
         filtering = exchange is not None or trading_date is not None
         if filtering and not partitioned:
@@ -216,6 +220,25 @@ class DeltaEventStore:
             done.append(part)
         dt.update_incremental()
         return _report(table_name, before, files_frame(dt), targets)
+
+    def _reopen(self, path: Path, table_name: str) -> DeltaTable:
+        """This thread's handle of the table, brought up to date; opened on first use.
+
+        A compaction run calls once per partition: updating a kept handle reads only the
+        commits since, where a fresh open replays the whole log (seconds on a big table).
+        Handles die with their thread, so a run's memory goes when its pool does.
+        """
+        handles: dict[str, DeltaTable] = self._handles.__dict__.setdefault("tables", {})
+        dt = handles.pop(table_name, None)
+        if dt is not None:
+            try:
+                dt.update_incremental()
+            except DeltaError:
+                dt = None  # whatever broke, a fresh open says it properly
+        if dt is None:
+            dt = self._open(path, table_name)
+        handles[table_name] = dt
+        return dt
 
     def _open(self, path: Path, table_name: str) -> DeltaTable:
         """The table, or the finding that says why its log does not load.
