@@ -70,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
         emit(args, jsonable(asdict(plan)), _plan_lines(args.table, plan))
         return 0
     store = DeltaEventStore(reader.silver_root)
-    if not partitioned(stats):
+    if not partitioned(reader, args.table):
         report = store.compact_partitions(args.table, target_size_mb=args.target_size_mb)
         emit(args, jsonable(asdict(report)), [_report_line(args.table, asdict(report))])
         return 0

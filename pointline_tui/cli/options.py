@@ -220,7 +220,7 @@ def selected_partitions(reader: LakeReader, args: argparse.Namespace) -> pl.Data
     stats = reader.partition_stats(args.table)
     if args.exchange is None and args.date is None:
         return stats
-    if not partitioned(stats):
+    if not partitioned(reader, args.table):
         raise UsageError(f"table {args.table!r} is not partitioned by exchange and date")
     wanted = []
     if args.exchange is not None:
@@ -234,6 +234,8 @@ def selected_partitions(reader: LakeReader, args: argparse.Namespace) -> pl.Data
     return stats
 
 
-def partitioned(stats: pl.DataFrame) -> bool:
-    """Whether the partition statistics are those of a table partitioned by exchange and date."""
-    return stats.get_column("exchange").null_count() < stats.height or stats.is_empty()
+def partitioned(reader: LakeReader, table: str) -> bool:
+    """Whether ``table`` is partitioned by exchange and trading date (the stores' one rule)."""
+    from pointline_tui.storage.schemas import is_event_partitioned
+
+    return is_event_partitioned(reader.summary(table).partition_columns)
