@@ -70,7 +70,8 @@ async def test_orphans_are_listed_then_removed_once_the_name_is_typed(demo_lake:
         assert isinstance(app.screen, OrphansScreen)
         assert not old.exists()
         assert young.exists()
-        assert app.screen.done is not None and app.screen.done.files_removed == 1
+        assert app.screen.done is not None
+        assert app.screen.done.files_removed == 1
         await pilot.press("escape")
         await settle(pilot)
         assert not isinstance(app.screen, OrphansScreen)
@@ -83,7 +84,8 @@ async def test_read_only_lists_orphans_and_deletes_nothing(demo_lake: Path) -> N
         await settle(pilot)
         await on_table(pilot, "quotes", "o")
         assert isinstance(app.screen, OrphansScreen)
-        assert app.screen.dry_run is not None and app.screen.dry_run.files_removed == 1
+        assert app.screen.dry_run is not None
+        assert app.screen.dry_run.files_removed == 1
         await pilot.press("y")
         await settle(pilot)
         assert isinstance(app.screen, OrphansScreen)  # no confirmation offered
