@@ -10,7 +10,7 @@ from deltalake import DeltaTable
 from deltalake.schema import ArrayType, MapType, StructType
 
 from pointline_tui.lake.history import history_entries
-from pointline_tui.storage.delta.event_store import minimum_retention_hours
+from pointline_tui.storage.delta.deletion import minimum_retention_hours
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -57,7 +57,9 @@ def parse_whole(text: str, limit: Limit) -> int:
     stripped = text.strip()
     if _WHOLE.fullmatch(stripped) and limit.minimum <= int(stripped) <= limit.maximum:
         return int(stripped)
-    shown = repr(stripped if len(stripped) <= 32 else stripped[:31] + "…") if stripped else "nothing"
+    shown = (
+        repr(stripped if len(stripped) <= 32 else stripped[:31] + "…") if stripped else "nothing"
+    )
     raise OutOfRangeError(
         f"{limit.name} must be a whole number from {limit.range_text}, got {shown}"
     )

@@ -406,13 +406,13 @@ def test_partition_vacuum_with_escaped_partition_values_keeps_live_files(tmp_pat
 
 def test_the_vacuum_safety_net_never_deletes_a_live_file(tmp_path: Path) -> None:
     """Even if handed a live file as a candidate (escaped partition value included)."""
-    from pointline_tui.storage.delta.event_store import _delete_unreferenced
+    from pointline_tui.storage.delta.deletion import delete_unreferenced
 
     store = DeltaEventStore(tmp_path)
     store.append("trades", trades("a b%c", D1, 5))
     root = tmp_path / "trades"
     [live] = [p.relative_to(root).as_posix() for p in root.rglob("*.parquet")]
-    assert _delete_unreferenced(DeltaTable(str(root)), root, [live]) == []
+    assert delete_unreferenced(DeltaTable(str(root)), root, [live]) == []
     assert (root / live).exists()
 
 

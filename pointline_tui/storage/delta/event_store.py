@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import re
 import threading
 import time
 import uuid
@@ -11,7 +10,6 @@ from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager
 from datetime import date
 from pathlib import Path
-from urllib.parse import unquote
 
 import polars as pl
 from deltalake import DeltaTable
@@ -29,14 +27,23 @@ from pointline_tui.storage.delta._tables import (
 from pointline_tui.storage.delta.check import (
     check_table,
     ensure_sound,
-    inside,
     partition_of,
     refuse_on_errors,
+)
+from pointline_tui.storage.delta.deletion import (
+    DEFAULT_RETENTION_HOURS,
+    changed_at,
+    delete_orphans,
+    delete_unreferenced,
+    file_size,
+    minimum_retention_hours,
+    on_disk_name,
+    refuse_outside,
+    table_relative,
 )
 from pointline_tui.storage.delta.files import files_frame
 from pointline_tui.storage.delta.layout import table_path
 from pointline_tui.storage.delta.locks import DEFAULT_LOCK_TIMEOUT_S, LockHolder, partition_lock
-from pointline_tui.storage.delta.log import DELTA_LOG, list_log, referenced_paths
 from pointline_tui.storage.delta.verify import RUN_KEY, verify_compaction
 from pointline_tui.storage.limits import (
     check_min_age_hours,
@@ -54,7 +61,6 @@ from pointline_tui.storage.models import (
     StorageError,
     StorageOperationError,
     UnknownTableError,
-    UnsafeTableError,
     VacuumReport,
 )
 from pointline_tui.storage.schemas import (
@@ -64,7 +70,6 @@ from pointline_tui.storage.schemas import (
     is_event_partitioned,
 )
 
-DEFAULT_RETENTION_HOURS = 168
 DEFAULT_ORPHAN_MIN_AGE_HOURS = 24
 """A file younger than this that no commit names may still be a write in flight."""
 MB = 1024 * 1024
@@ -348,18 +353,18 @@ class DeltaEventStore:
         # escaped partition values differently from one release to the next.
         sizes = {}
         for reported in listed:
-            rel = _on_disk(path, _relative(path, reported))
-            if rel is not None and (size := _size(path / rel)) is not None:
+            rel = on_disk_name(path, table_relative(path, reported))
+            if rel is not None and (size := file_size(path / rel)) is not None:
                 sizes[rel] = size
         if partitions is not None:
             wanted = set(partitions)
             sizes = {rel: size for rel, size in sizes.items() if _partition_of(rel) in wanted}
-        _refuse_outside(path, table_name, sizes)
+        refuse_outside(path, table_name, sizes)
         candidates = list(sizes)
         if dry_run:
             removed = list(candidates)
         elif partitions is not None:
-            removed = _delete_unreferenced(dt, path, candidates)
+            removed = delete_unreferenced(dt, path, candidates)
             if removed:
                 self._record_partition_vacuum(dt, removed, sum(sizes[r] for r in removed))
         else:
@@ -371,7 +376,7 @@ class DeltaEventStore:
             )
             # What delta-rs left (an escaped name it spelled another way) goes the safe way.
             left = [rel for rel in candidates if (path / rel).exists()]
-            kept = set(left) - set(_delete_unreferenced(dt, path, left))
+            kept = set(left) - set(delete_unreferenced(dt, path, left))
             removed = [rel for rel in candidates if rel not in kept]
         return VacuumReport(
             table_name=table_name,
@@ -416,8 +421,8 @@ class DeltaEventStore:
             for f in findings
             if f.kind in ("orphan_file", "staging_file") and f.path is not None
         ]
-        old = {rel: size for rel, size in found if _mtime(path / rel) < cutoff}
-        removed = sorted(old if dry_run else _delete_orphans(dt, path, list(old)))
+        old = {rel: size for rel, size in found if changed_at(path / rel) < cutoff}
+        removed = sorted(old if dry_run else delete_orphans(dt, path, list(old)))
         return OrphanReport(
             table_name=table_name,
             files_removed=len(removed),
@@ -450,19 +455,6 @@ class DeltaEventStore:
             partition_by=dt.metadata().partition_columns,
             commit_properties=commit_properties(metadata),
         )
-
-
-_RETENTION = re.compile(r"interval\s+(\d+)\s+(\w+?)s?\s*$", re.IGNORECASE)
-_HOURS_PER = {"hour": 1, "day": 24, "week": 168, "minute": 1 / 60, "second": 1 / 3600}
-
-
-def minimum_retention_hours(dt: DeltaTable) -> int:
-    """The table's ``delta.deletedFileRetentionDuration`` in hours (Delta's default: 168)."""
-    value = dt.metadata().configuration.get("delta.deletedFileRetentionDuration")
-    match = _RETENTION.match(value or "")
-    if not match or match.group(2).lower() not in _HOURS_PER:
-        return DEFAULT_RETENTION_HOURS
-    return int(int(match.group(1)) * _HOURS_PER[match.group(2).lower()])
 
 
 def _event_spec(table_name: str) -> TableSpec:
@@ -554,89 +546,3 @@ def _partition_of(relative_path: str) -> Partition | None:
     """The (exchange, trading_date) of a Hive-style relative file path, if it has one."""
     exchange, day = partition_of(relative_path)
     return None if exchange is None or day is None else (exchange, day)
-
-
-def _size(path: Path) -> int | None:
-    try:
-        return path.stat().st_size
-    except FileNotFoundError:
-        return None
-
-
-def _mtime(path: Path) -> float:
-    """When ``path`` (not what a symlink names) last changed; infinitely new when gone."""
-    try:
-        return path.lstat().st_mtime
-    except FileNotFoundError:
-        return float("inf")
-
-
-def _relative(table_root: Path, reported: str) -> str:
-    """A path delta-rs reported (relative, absolute or a file URI) relative to the table root."""
-    local = reported.removeprefix("file://")
-    for variant in (local, unquote(local)):
-        for root in _roots(table_root):
-            if variant.startswith(root):
-                return variant[len(root) :]
-    return local
-
-
-@functools.cache
-def _roots(table_root: Path) -> tuple[str, ...]:
-    """The table root's spellings, each ending in "/" (resolved once, not once per path)."""
-    return tuple({str(table_root.absolute()).rstrip("/") + "/", str(table_root.resolve()) + "/"})
-
-
-def _on_disk(table_root: Path, rel: str) -> str | None:
-    """``rel`` as the file is named on disk (the log may percent-encode it once more)."""
-    for variant in (rel, unquote(rel)):
-        if (table_root / variant).exists():
-            return variant
-    return None
-
-
-def _refuse_outside(table_root: Path, table_name: str, paths: Iterable[str]) -> None:
-    """Refuse to delete anything whose folder leads out of the table (a symlinked folder).
-
-    Raises:
-        UnsafeTableError: naming the first such folder.
-    """
-    folders = {rel.rsplit("/", 1)[0] for rel in paths if "/" in rel}
-    for folder in sorted(folders):
-        if not inside(table_root / folder, table_root):
-            raise UnsafeTableError(
-                f"refused to delete in {table_name}/{folder}: the folder leads outside the "
-                f"table (to {(table_root / folder).resolve()}); see: pointline-tui check "
-                f"{table_name}"
-            )
-
-
-def _delete_unreferenced(dt: DeltaTable, root: Path, candidates: list[str]) -> list[str]:
-    """Delete ``candidates``, re-checking first that the latest version references none."""
-    dt.update_incremental()
-    live = set(files_frame(dt).get_column("path").to_list())  # on-disk form, as candidates
-    return _unlink_all(root, [rel for rel in candidates if rel not in live])
-
-
-def _delete_orphans(dt: DeltaTable, root: Path, candidates: list[str]) -> list[str]:
-    """Delete ``candidates`` unless the latest log names them now (a commit since the check)."""
-    dt.update_incremental()
-    known = referenced_paths(root / DELTA_LOG, list_log(root / DELTA_LOG))
-    known |= set(files_frame(dt).get_column("path").to_list())
-    return _unlink_all(root, [rel for rel in candidates if rel not in known])
-
-
-def _unlink_all(root: Path, candidates: list[str]) -> list[str]:
-    """Unlink each of ``candidates`` that is a plain file inside ``root``; return those gone."""
-    _refuse_outside(root, root.name, candidates)
-    removed = []
-    for rel in candidates:
-        target = root / rel
-        if target.is_symlink() or not target.is_file():
-            continue  # never follow a link; already gone
-        try:
-            target.unlink()
-        except FileNotFoundError:
-            continue
-        removed.append(rel)
-    return removed

@@ -1,0 +1,120 @@
+"""Deleting files from a table folder safely: only plain files inside it, never a live one.
+
+Also how delta-rs's vacuum paths and the table's retention are read, whatever the release.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from urllib.parse import unquote
+
+from deltalake import DeltaTable
+
+from pointline_tui.storage.delta.check import inside
+from pointline_tui.storage.delta.files import files_frame
+from pointline_tui.storage.delta.log import DELTA_LOG, list_log, referenced_paths
+from pointline_tui.storage.models import UnsafeTableError
+
+DEFAULT_RETENTION_HOURS = 168
+
+_RETENTION = re.compile(r"interval\s+(\d+)\s+(\w+?)s?\s*$", re.IGNORECASE)
+_HOURS_PER = {"hour": 1, "day": 24, "week": 168, "minute": 1 / 60, "second": 1 / 3600}
+
+
+def minimum_retention_hours(dt: DeltaTable) -> int:
+    """The table's ``delta.deletedFileRetentionDuration`` in hours (Delta's default: 168)."""
+    value = dt.metadata().configuration.get("delta.deletedFileRetentionDuration")
+    match = _RETENTION.match(value or "")
+    if not match or match.group(2).lower() not in _HOURS_PER:
+        return DEFAULT_RETENTION_HOURS
+    return int(int(match.group(1)) * _HOURS_PER[match.group(2).lower()])
+
+
+def file_size(path: Path) -> int | None:
+    """The size of ``path``; ``None`` when it is gone."""
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return None
+
+
+def changed_at(path: Path) -> float:
+    """When ``path`` (not what a symlink names) last changed; infinitely new when gone."""
+    try:
+        return path.lstat().st_mtime
+    except FileNotFoundError:
+        return float("inf")
+
+
+def table_relative(table_root: Path, reported: str) -> str:
+    """A path delta-rs reported (relative, absolute or a file URI) relative to the table root."""
+    local = reported.removeprefix("file://")
+    for variant in (local, unquote(local)):
+        for root in _roots(table_root):
+            if variant.startswith(root):
+                return variant[len(root) :]
+    return local
+
+
+@functools.cache
+def _roots(table_root: Path) -> tuple[str, ...]:
+    """The table root's spellings, each ending in "/" (resolved once, not once per path)."""
+    return tuple({str(table_root.absolute()).rstrip("/") + "/", str(table_root.resolve()) + "/"})
+
+
+def on_disk_name(table_root: Path, rel: str) -> str | None:
+    """``rel`` as the file is named on disk (the log may percent-encode it once more)."""
+    for variant in (rel, unquote(rel)):
+        if (table_root / variant).exists():
+            return variant
+    return None
+
+
+def refuse_outside(table_root: Path, table_name: str, paths: Iterable[str]) -> None:
+    """Refuse to delete anything whose folder leads out of the table (a symlinked folder).
+
+    Raises:
+        UnsafeTableError: naming the first such folder.
+    """
+    folders = {rel.rsplit("/", 1)[0] for rel in paths if "/" in rel}
+    for folder in sorted(folders):
+        if not inside(table_root / folder, table_root):
+            raise UnsafeTableError(
+                f"refused to delete in {table_name}/{folder}: the folder leads outside the "
+                f"table (to {(table_root / folder).resolve()}); see: pointline-tui check "
+                f"{table_name}"
+            )
+
+
+def delete_unreferenced(dt: DeltaTable, root: Path, candidates: list[str]) -> list[str]:
+    """Delete ``candidates``, re-checking first that the latest version references none."""
+    dt.update_incremental()
+    live = set(files_frame(dt).get_column("path").to_list())  # on-disk form, as candidates
+    return _unlink_all(root, [rel for rel in candidates if rel not in live])
+
+
+def delete_orphans(dt: DeltaTable, root: Path, candidates: list[str]) -> list[str]:
+    """Delete ``candidates`` unless the latest log names them now (a commit since the check)."""
+    dt.update_incremental()
+    known = referenced_paths(root / DELTA_LOG, list_log(root / DELTA_LOG))
+    known |= set(files_frame(dt).get_column("path").to_list())
+    return _unlink_all(root, [rel for rel in candidates if rel not in known])
+
+
+def _unlink_all(root: Path, candidates: list[str]) -> list[str]:
+    """Unlink each of ``candidates`` that is a plain file inside ``root``; return those gone."""
+    refuse_outside(root, root.name, candidates)
+    removed = []
+    for rel in candidates:
+        target = root / rel
+        if target.is_symlink() or not target.is_file():
+            continue  # never follow a link; already gone
+        try:
+            target.unlink()
+        except FileNotFoundError:
+            continue
+        removed.append(rel)
+    return removed
