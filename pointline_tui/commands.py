@@ -5,44 +5,41 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 from textual.fuzzy import Matcher
 
-if TYPE_CHECKING:
-    from pointline_tui.app import PointlineApp
+from pointline_tui.context import LakeNavigator, lake_context, navigator
 
 
 class LakeCommands(Provider):
     """``view: manifest``, ``table: trades``, ``table: trades history`` and so on."""
 
     async def startup(self) -> None:
-        app: PointlineApp = self.app  # type: ignore[assignment]
         # Listing the lake touches the disk: keep it off the event loop.
-        catalog = await asyncio.to_thread(app.reader.catalog, open_tables=False)
+        catalog = await asyncio.to_thread(lake_context(self).reader.catalog, open_tables=False)
         self._tables = [(entry.name, entry.group) for entry in catalog]
 
     def _commands(self) -> list[tuple[str, Callable[[], object], str]]:
-        app: PointlineApp = self.app  # type: ignore[assignment]
+        app = navigator(self)
         commands: list[tuple[str, Callable[[], object], str]] = [
-            ("view: lake", app.action_show_lake, "The lake tree and table details"),
-            ("view: manifest", app.action_show_manifest, "Ingest manifest by status"),
-            ("view: quarantine", app.action_show_quarantine, "Quarantined rows by rule"),
-            ("view: help", app.action_show_help, "Keys and screens"),
+            ("view: lake", app.show_lake, "The lake tree and table details"),
+            ("view: manifest", app.show_manifest, "Ingest manifest by status"),
+            ("view: quarantine", app.show_quarantine, "Quarantined rows by rule"),
+            ("view: help", app.show_help, "Keys and screens"),
         ]
         for table, group in getattr(self, "_tables", []):
             commands.append((f"table: {table}", partial(app.show_table, table), "Select it"))
             commands.append(
                 (f"table: {table} history", partial(app.show_history, table), "Delta commits")
             )
-            if app.read_only:
+            if lake_context(self).read_only:
                 continue  # nothing that writes is offered
             commands.append(
                 (
                     f"table: {table} vacuum (dry run)",
-                    partial(app.vacuum_dry_run, table),
+                    partial(_vacuum, app, table),
                     "Files no version needs, before deleting any",
                 )
             )
@@ -66,6 +63,12 @@ class LakeCommands(Provider):
             score = matcher.match(name)
             if score > 0:
                 yield Hit(score, _highlight(matcher, name), callback, text=name, help=help_text)
+
+
+def _vacuum(app: LakeNavigator, table: str) -> None:
+    """The dry run, over the lake screen with ``table`` selected."""
+    app.show_table(table)
+    app.vacuum_dry_run(table)
 
 
 def _highlight(matcher: Matcher, name: str) -> Content:

@@ -22,6 +22,39 @@ def human_bytes(n: int | float | None) -> str:
     raise AssertionError("unreachable")
 
 
+def short_bytes(n: int | float | None) -> str:
+    """At most four characters, in binary units: ``86016`` -> ``"84K"``, ``1536`` -> ``"1.5K"``."""
+    if n is None:
+        return "-"
+    if abs(n) < 1000:
+        return f"{int(n)}B"
+    return _short(n / 1024, 1024, _SHORT_BYTES)
+
+
+def short_count(n: int | None) -> str:
+    """At most four characters: ``999`` -> ``"999"``, ``1_234_567`` -> ``"1.2M"``."""
+    if n is None:
+        return "-"
+    if abs(n) < 1000:
+        return str(n)
+    return _short(n / 1000, 1000, _SHORT_COUNTS)
+
+
+_SHORT_BYTES = ("K", "M", "G", "T", "P", "E")
+_SHORT_COUNTS = ("K", "M", "B", "T")
+
+
+def _short(value: float, base: int, units: tuple[str, ...]) -> str:
+    """``value`` (already in ``units[0]``) with one decimal below 10, none above."""
+    for unit in units:
+        if abs(value) < 9.95:
+            return f"{value:.1f}{unit}"
+        if abs(value) < 999.5 or unit == units[-1]:
+            return f"{value:.0f}{unit}"
+        value /= base
+    raise AssertionError("unreachable")
+
+
 def count(n: int | None) -> str:
     """``1234567`` -> ``"1,234,567"``; ``None`` -> ``"-"``."""
     return "-" if n is None else f"{n:,}"

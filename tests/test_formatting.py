@@ -8,6 +8,8 @@ from pointline_tui.formatting import (
     human_bytes,
     iso_date,
     partition_label,
+    short_bytes,
+    short_count,
     short_file_name,
     utc_from_us,
     utc_time,
@@ -55,3 +57,45 @@ def test_file_and_partition_names() -> None:
 )
 def test_whole_number(text, minimum, value) -> None:
     assert whole_number(text, minimum=minimum) == value
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (None, "-"),
+        (0, "0B"),
+        (999, "999B"),
+        (1000, "1.0K"),
+        (1536, "1.5K"),
+        (86_016, "84K"),
+        (10 * 1024 - 1, "10K"),
+        (1023 * 1024, "1.0M"),
+        (128 * 2**20, "128M"),
+        (5 * 2**30, "5.0G"),
+        (-2048, "-2.0K"),
+    ],
+)
+def test_short_bytes_fit_four_columns(value, text) -> None:
+    assert short_bytes(value) == text
+    assert value is None or value < 0 or len(text) <= 4
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (None, "-"),
+        (0, "0"),
+        (999, "999"),
+        (1_000, "1.0K"),
+        (9_949, "9.9K"),
+        (9_950, "10K"),
+        (999_499, "999K"),
+        (999_500, "1.0M"),
+        (1_234_567, "1.2M"),
+        (12_345_678, "12M"),
+        (5_000_000_000, "5.0B"),
+    ],
+)
+def test_short_count_fits_four_columns(value, text) -> None:
+    assert short_count(value) == text
+    assert len(text) <= 4

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from pointline_tui import __version__
-from pointline_tui.cli.options import add_root_options, resolve_silver_root
+from pointline_tui.cli.options import add_root_options, cache_from_args, resolve_silver_root
 
 
 def run(argv: Sequence[str], *, subcommands: Sequence[str]) -> int:
@@ -28,9 +28,10 @@ def run(argv: Sequence[str], *, subcommands: Sequence[str]) -> int:
     if args.demo:
         return _run_demo(read_only=args.read_only)
     root = resolve_silver_root(args.silver_root_arg, args.silver_root, args.root)
+    cache = cache_from_args(args, root)
     from pointline_tui.app import build_app  # after the checks: a bad root fails fast
 
-    app = build_app(root, read_only=args.read_only)
+    app = build_app(root, read_only=args.read_only, cache=cache)
     app.run()
     return app.return_code or 0  # Textual sets 1 when the app stopped on an exception
 
@@ -57,6 +58,8 @@ def _parser(subcommands: Sequence[str]) -> argparse.ArgumentParser:
 
 def _run_demo(*, read_only: bool) -> int:
     """Build a demo lake in a temporary folder, open it, and remove it however the run ends.
+
+    It uses no statistics cache: the lake is gone after the run, so would be its cache files.
 
     Ctrl+C, SIGTERM or a dropped session while the lake is being built ends the build (the
     signal is raised as ``KeyboardInterrupt``) and still removes the folder.

@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # the lake layer loads polars and deltalake: only once a subc
 
     from pointline_tui.lake.catalog import TableEntry
     from pointline_tui.lake.reader import LakeReader
+    from pointline_tui.lake.stats_cache import StatsCache
     from pointline_tui.storage.limits import Limit
 
 Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
@@ -90,9 +91,24 @@ def run_subcommand(subcommands: Sequence[Subcommand], argv: Sequence[str]) -> in
 
 
 def add_root_options(parser: argparse.ArgumentParser, *, verbose: bool = True) -> None:
-    """Add ``--silver-root`` and ``--root``, the options that name the lake (and ``--verbose``)."""
+    """Add the options that name the lake, the cache's (``cache_from_args``) and ``--verbose``.
+
+    ``--silver-root`` and ``--root`` name the lake; ``--cache-dir`` and ``--no-cache`` choose
+    where tables' statistics are kept between runs.
+    """
     parser.add_argument("--silver-root", type=Path, metavar="PATH", help="the silver lake folder")
     parser.add_argument("--root", type=Path, help="a pointline root; the lake is ROOT/silver")
+    cache = parser.add_mutually_exclusive_group()
+    cache.add_argument(
+        "--cache-dir",
+        type=Path,
+        metavar="DIR",
+        help="keep tables' statistics here between runs, never inside the lake "
+        "(default: $XDG_CACHE_HOME/pointline-tui, else ~/.cache/pointline-tui)",
+    )
+    cache.add_argument(
+        "--no-cache", action="store_true", help="read every table's log, keep nothing"
+    )
     if verbose:
         parser.add_argument(
             "--verbose", action="store_true", help="on failure, print every error in full too"
@@ -158,7 +174,31 @@ def lake_reader(args: argparse.Namespace) -> LakeReader:
         raise
     from pointline_tui.lake.reader import LakeReader
 
-    return LakeReader(silver_root)
+    return LakeReader(silver_root, cache=cache_from_args(args, silver_root))
+
+
+def cache_from_args(args: argparse.Namespace, silver_root: Path) -> StatsCache | None:
+    """The statistics cache that ``--cache-dir`` and ``--no-cache`` ask for.
+
+    ``--no-cache``: none; ``--cache-dir DIR``: DIR; else the user's cache folder
+    (``$XDG_CACHE_HOME/pointline-tui``, else ``~/.cache/pointline-tui``).
+
+    Raises:
+        UsageError: the cache folder is inside the lake (or is its root).
+    """
+    if args.no_cache:
+        return None
+    from pointline_tui.lake.stats_cache import StatsCache, default_cache_folder
+    from pointline_tui.storage.delta.check import inside
+
+    folder = default_cache_folder() if args.cache_dir is None else args.cache_dir.absolute()
+    if inside(folder, silver_root):
+        option = "--cache-dir" if args.cache_dir is not None else "the user cache folder"
+        raise UsageError(
+            f"{option} {folder} is inside the lake {silver_root}: the cache is never kept in "
+            "the lake; pass --cache-dir with a folder outside it, or --no-cache"
+        )
+    return StatsCache(folder)
 
 
 def table_entry(reader: LakeReader, table: str, *, damaged_ok: bool = False) -> TableEntry:

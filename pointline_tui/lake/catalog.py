@@ -6,15 +6,16 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
-
-from deltalake import DeltaTable
+from typing import TYPE_CHECKING, Literal
 
 from pointline_tui.lake.errors import DamagedTableError, LakeRootError
 from pointline_tui.storage.delta.check import check_table, inside
 from pointline_tui.storage.models import StorageError, TableNotFoundError, UnknownTableError
 from pointline_tui.storage.schemas import TABLES
 from pointline_tui.text import short_error
+
+if TYPE_CHECKING:
+    from deltalake import DeltaTable
 
 TableGroup = Literal["events", "dimensions", "control", "other"]
 TableState = Literal["delta", "empty", "not_delta", "damaged"]
@@ -88,19 +89,39 @@ def table_dir(root: Path, name: str) -> Path:
     return root / name
 
 
-def open_delta(name: str, path: Path) -> DeltaTable:
-    """Open the Delta table ``name`` at ``path``.
+def check_table_dir(name: str, path: Path) -> None:
+    """Make sure the folder ``path`` of table ``name`` may be read as a Delta table.
 
     Raises:
+        DamagedTableError: the folder leads outside the lake root.
         TableNotFoundError: the folder does not exist or has no ``_delta_log``.
-        DamagedTableError: the log exists but delta-rs fails to load it.
     """
     if not inside(path, path.parent):
         raise DamagedTableError(name, OUTSIDE_REASON)
     if not (path / DELTA_LOG).exists():
         raise TableNotFoundError(f"table {name!r} is not a Delta table (no {DELTA_LOG} in {path})")
+
+
+def open_delta(
+    name: str, path: Path, *, version: int | None = None, without_files: bool = False
+) -> DeltaTable:
+    """Open the Delta table ``name`` at ``path``.
+
+    Args:
+        name: the table's name, for messages.
+        path: its folder.
+        version: the version to load (default: the newest).
+        without_files: load no file list (metadata, schema and history only).
+
+    Raises:
+        TableNotFoundError: the folder does not exist or has no ``_delta_log``.
+        DamagedTableError: the log exists but delta-rs fails to load it.
+    """
+    check_table_dir(name, path)
+    from deltalake import DeltaTable
+
     try:
-        return DeltaTable(str(path))
+        return DeltaTable(str(path), version=version, without_files=without_files)
     except Exception as err:  # delta-rs raises several unrelated types for a bad log
         raise DamagedTableError(name, damage_reason(name, path, err)) from err
 

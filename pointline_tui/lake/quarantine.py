@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import functools
 import operator
+import os
+import secrets
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -16,7 +19,7 @@ from deltalake import DeltaTable
 
 from pointline_tui.lake.manifest import SOURCE_COLUMNS
 from pointline_tui.lake.paging import Page, check_window
-from pointline_tui.storage.models import StorageOperationError
+from pointline_tui.storage.models import StorageError, StorageOperationError
 from pointline_tui.storage.schemas import VALIDATION_LOG
 
 SOURCE_PREFIX = "quarantined:"
@@ -28,7 +31,16 @@ PAGE_SCHEMA = pl.Schema({**VALIDATION_LOG.polars_schema, **ADDED_SCHEMA})
 """Columns of a page (and an export): the log's, source_table, then the manifest's."""
 EXPORT_SUFFIXES = (".csv", ".parquet")
 _SCAN_CASTS = pl.ScanCastOptions(integer_cast="upcast", float_cast="upcast")
+_MAX_INT64 = 2**63 - 1
 T = TypeVar("T")
+
+
+class ExportExistsError(StorageError, FileExistsError):
+    """The export's file exists and overwriting it was not asked for."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(f"{path} exists")
+        self.path = path
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -81,6 +93,7 @@ class _Filters(NamedTuple):
     symbol: str | None = None
     source_table: str | None = None
     severity: str | None = None
+    search: str | None = None
 
     def predicate(self) -> pl.Expr | None:
         # The raw message is compared (not the parsed table) so parquet statistics prune files.
@@ -93,7 +106,22 @@ class _Filters(NamedTuple):
             "message": message,
         }
         terms = [pl.col(column) == value for column, value in wanted.items() if value is not None]
+        if self.search:
+            terms.append(search_predicate(self.search))
         return functools.reduce(operator.and_, terms) if terms else None
+
+
+def search_predicate(text: str) -> pl.Expr:
+    """Rows whose symbol contains ``text`` in any case, or, for a whole number, of that file id.
+
+    An expression for the scan: the streaming engine evaluates it file by file, so a search
+    never loads the log (parquet statistics cannot prune a substring, so it reads the column).
+    """
+    needle = text.lower()
+    term = pl.col("symbol").str.to_lowercase().str.contains(needle, literal=True).fill_null(False)
+    if needle.isascii() and needle.isdigit() and int(needle) <= _MAX_INT64:
+        term = term | (pl.col("file_id") == int(needle))
+    return term
 
 
 def source_table() -> pl.Expr:
@@ -151,9 +179,10 @@ class QuarantineView:
         symbol: str | None = None,
         source_table: str | None = None,
         severity: str | None = None,
+        search: str | None = None,
     ) -> int:
         """Rows matching the filters (the same as ``page``'s)."""
-        return self._total(_Filters(rule, file_id, symbol, source_table, severity))
+        return self._total(_Filters(rule, file_id, symbol, source_table, severity, search))
 
     def page(
         self,
@@ -163,6 +192,7 @@ class QuarantineView:
         symbol: str | None = None,
         source_table: str | None = None,
         severity: str | None = None,
+        search: str | None = None,
         offset: int = 0,
         limit: int = 100,
     ) -> Page:
@@ -171,9 +201,11 @@ class QuarantineView:
         Args:
             rule: only this rule_name.
             file_id: only rows of this bronze file.
-            symbol: only this symbol.
+            symbol: only this symbol (exactly).
             source_table: only rows quarantined from this table.
             severity: only this severity.
+            search: only rows whose symbol contains this text, ignoring case, or (a whole
+                number) of this file id.
             offset: matching rows to skip.
             limit: rows in the page at most.
 
@@ -184,7 +216,7 @@ class QuarantineView:
             ValueError: a negative offset or a limit below one.
         """
         check_window(offset, limit)
-        filters = _Filters(rule, file_id, symbol, source_table, severity)
+        filters = _Filters(rule, file_id, symbol, source_table, severity, search)
         total = self._total(filters)
         predicate = filters.predicate()
         known = None not in self._snapshot.rows
@@ -202,45 +234,64 @@ class QuarantineView:
         self,
         path: Path | str,
         *,
+        overwrite: bool = False,
         rule: str | None = None,
         file_id: int | None = None,
         symbol: str | None = None,
         source_table: str | None = None,
         severity: str | None = None,
+        search: str | None = None,
     ) -> int:
         """Write every matching row (as ``page`` shows them) to CSV or Parquet, streaming.
 
+        The rows go to a hidden file beside ``path`` that takes its name only once complete,
+        so a failed export leaves nothing behind and a reader never sees half a file. Missing
+        folders of ``path`` are created.
+
         Args:
             path: the output file; its suffix (``.csv`` or ``.parquet``) picks the format.
+            overwrite: replace an existing file (else it is refused, even one appearing
+                while the rows are written).
             rule: only this rule_name.
             file_id: only rows of this bronze file.
-            symbol: only this symbol.
+            symbol: only this symbol (exactly).
             source_table: only rows quarantined from this table.
             severity: only this severity.
+            search: as ``page``'s.
 
         Returns:
             The number of rows written.
 
         Raises:
             ValueError: an unsupported suffix.
-            StorageOperationError: the file could not be written.
+            ExportExistsError: ``path`` exists and ``overwrite`` is false.
+            StorageOperationError: the file could not be written (``"cannot write <path>:
+                permission denied"``).
         """
         target = Path(path)
         suffix = target.suffix.lower()
         if suffix not in EXPORT_SUFFIXES:
             raise ValueError(f"cannot export to {target.name!r}: use a .csv or .parquet file")
-        filters = _Filters(rule, file_id, symbol, source_table, severity)
+        if not overwrite and target.exists():
+            raise ExportExistsError(target)
+        filters = _Filters(rule, file_id, symbol, source_table, severity, search)
         lf = self._scan()
         if (predicate := filters.predicate()) is not None:
             lf = lf.filter(predicate)
         lf = self._decorate(lf)
+        partial = _reserve_beside(target)
         try:
             if suffix == ".csv":
-                lf.sink_csv(target)
+                lf.sink_csv(partial)
             else:
-                lf.sink_parquet(target)
+                lf.sink_parquet(partial)
+            _place(partial, target, overwrite=overwrite)
+        except ExportExistsError:
+            partial.unlink(missing_ok=True)
+            raise
         except (OSError, pl.exceptions.PolarsError) as err:
-            raise StorageOperationError(f"could not export to {target}: {err}") from err
+            partial.unlink(missing_ok=True)
+            raise StorageOperationError(_cannot_write(target, err)) from err
         return self._total(filters)
 
     # -- internals ----------------------------------------------------------------------------
@@ -314,6 +365,50 @@ class QuarantineView:
         return lf.with_columns(source_table()).join(
             self._sources.lazy(), on="file_id", how="left", maintain_order="left"
         )
+
+
+def _reserve_beside(target: Path) -> Path:
+    """Create an empty hidden file in ``target``'s folder (made if missing) to write into.
+
+    Raises:
+        StorageOperationError: the folder cannot be made or written to.
+    """
+    folder = target.parent
+    try:
+        existing = next(p for p in (folder, *folder.parents) if p.exists())
+        if not existing.is_dir():
+            raise NotADirectoryError(errno.ENOTDIR, f"{existing} is not a folder")
+        folder.mkdir(parents=True, exist_ok=True)
+        partial = folder / f".{target.name}.{secrets.token_hex(4)}.partial"
+        # Created here (not by polars) for a plain OSError; the mode follows the umask.
+        os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+    except OSError as err:
+        raise StorageOperationError(_cannot_write(target, err)) from err
+    return partial
+
+
+def _place(partial: Path, target: Path, *, overwrite: bool) -> None:
+    """Give the written file its name; without ``overwrite`` never over an existing file."""
+    if overwrite:
+        os.replace(partial, target)
+        return
+    try:
+        os.link(partial, target)  # atomic, and fails if the name was taken meanwhile
+    except FileExistsError:
+        raise ExportExistsError(target) from None
+    except OSError:  # a file system without hard links
+        if target.exists():
+            raise ExportExistsError(target) from None
+        os.replace(partial, target)
+        return
+    partial.unlink()
+
+
+def _cannot_write(target: Path, err: BaseException) -> str:
+    """``"cannot write /proc/x.csv: permission denied"``."""
+    # An OSError's own text names the hidden file written to; the reason alone says it all.
+    reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
+    return f"cannot write {target}: {reason[:1].lower()}{reason[1:]}"
 
 
 def _collect(lf: pl.LazyFrame) -> pl.DataFrame:

@@ -1,16 +1,16 @@
-"""The facade the console calls: cached Delta tables and every read-model query over them."""
+"""The facade the console calls: cached table files and every read-model query over them."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 
 import polars as pl
-from deltalake import DeltaTable
 from deltalake.exceptions import DeltaError
 
 from pointline_tui.lake import partitions as parts
@@ -19,6 +19,7 @@ from pointline_tui.lake.catalog import (
     LakeCatalog,
     TableEntry,
     check_root,
+    check_table_dir,
     damage_reason,
     open_delta,
     table_dir,
@@ -29,9 +30,11 @@ from pointline_tui.lake.manifest import ManifestView, read_manifest
 from pointline_tui.lake.overview import LakeOverview, build_overview
 from pointline_tui.lake.plan import CompactionPlan, PartitionKey, plan_compaction
 from pointline_tui.lake.quarantine import QuarantineView, log_snapshot
+from pointline_tui.lake.stats_cache import StatsCache, TableFiles, advance, log_signature
 from pointline_tui.lake.summary import TableSummary, build_summary
-from pointline_tui.storage.delta.check import check_table
+from pointline_tui.storage.delta.check import check_table, inside
 from pointline_tui.storage.delta.files import files_frame
+from pointline_tui.storage.delta.log import LogListing, list_log
 from pointline_tui.storage.models import (
     Finding,
     StorageError,
@@ -41,8 +44,15 @@ from pointline_tui.storage.models import (
 from pointline_tui.storage.schemas import INGEST_MANIFEST, VALIDATION_LOG
 from pointline_tui.text import short_error
 
+if TYPE_CHECKING:
+    from deltalake import DeltaTable
+
 _READ_ERRORS = (DeltaError, OSError, pl.exceptions.PolarsError)
 """What reading a table's log or files raises when something on disk is wrong."""
+
+FilesLoad = Literal["cache", "incremental", "full"]
+"""How a table's files were last read: the cache file as it was, the cache (or the files in
+memory) plus the JSON commits made since, or delta-rs loading the whole log."""
 
 
 @dataclass(slots=True)
@@ -50,55 +60,92 @@ class _Slot:
     """One table's cache entry; ``lock`` guards every other field and every call on ``table``."""
 
     lock: threading.Lock = field(default_factory=threading.Lock)
+    files: TableFiles | None = None
+    """The active files at the version this slot holds; ``None`` until a query needs them."""
     table: DeltaTable | None = None
-    files: pl.DataFrame | None = None
-    files_version: int = -1
+    """delta-rs's handle, without files (its own copy of the file list would double the
+    memory), at the version of ``files``: for the schema, metadata and history."""
+    loaded_by: FilesLoad | None = None
     view: ManifestView | QuarantineView | None = None
     view_key: object = None
     health: dict[tuple[int, bool], tuple[Finding, ...]] = field(default_factory=dict)
     """Findings of ``check`` by (version, files scanned); dropped on every refresh."""
 
     def clear(self) -> None:
-        self.table, self.files, self.files_version, self.view = None, None, -1, None
+        self.table, self.files, self.loaded_by, self.view = None, None, None, None
         self.health = {}
+
+    def identity(self) -> tuple[int, str | None] | None:
+        """The version held and the table's id (``None``: nothing read yet)."""
+        if self.files is not None:
+            return self.files.version, self.files.table_id
+        return None if self.table is None else (self.table.version(), None)
 
 
 class LakeReader:
     """Read-only queries over a silver lake, safe to call from any number of worker threads.
 
-    Opened Delta tables are cached by name, so that a query reads the log once. They stay at
-    the version they were opened (or last refreshed) at: call ``refresh`` after a write to see
-    it. Calls on one table take turns; calls on different tables run in parallel.
+    Each table's active files are read once and kept by name, with a delta-rs handle (opened
+    without files) for its schema and history. They stay at the version they were first read
+    (or last refreshed) at: call ``refresh`` after a write to see it. Calls on one table take
+    turns; calls on different tables run in parallel.
+
+    With a ``cache``, a table's files are first looked up there: when the log's listing shows
+    the cached version is still the newest (and its signature matches), no log is loaded; when
+    only plain JSON commits follow it, just those are read. The same holds for ``refresh``.
+    Anything else (see ``stats_cache.advance``) loads the table with delta-rs, as without cache.
 
     Every method raises ``LakeRootError`` when the silver root is missing or unreadable.
 
     Args:
         silver_root: folder holding one table per sub-folder.
+        cache: where tables' files are kept between sessions (``None``: nowhere).
+
+    Raises:
+        ValueError: the cache folder is inside the lake.
     """
 
-    def __init__(self, silver_root: Path) -> None:
+    def __init__(self, silver_root: Path, *, cache: StatsCache | None = None) -> None:
         self._root = Path(silver_root)
+        if cache is not None and inside(cache.folder, self._root):
+            raise ValueError(f"the cache folder {cache.folder} is inside the lake {self._root}")
+        self._cache = cache
         self._slots: dict[str, _Slot] = {}
         self._slots_lock = threading.Lock()
+        self._opened_lock = threading.Lock()
+        self.tables_opened = 0
+        """How many times this reader had delta-rs load a log (with or without files)."""
 
     @property
     def silver_root(self) -> Path:
         """The lake's root folder."""
         return self._root
 
+    @property
+    def cache(self) -> StatsCache | None:
+        """Where tables' files are kept between sessions (``None``: nowhere)."""
+        return self._cache
+
+    def last_load(self, name: str) -> FilesLoad | None:
+        """How the files of table ``name`` were last read (``None``: not read yet)."""
+        slot = self._slot(name)
+        with slot.lock:
+            return slot.loaded_by
+
     # -- catalog and tables -------------------------------------------------------------------
 
     def catalog(self, *, open_tables: bool = True) -> tuple[TableEntry, ...]:
-        """Every table of the lake (see ``LakeCatalog.tables``); opened tables are cached.
+        """Every table of the lake (see ``LakeCatalog.tables``); their files are kept.
 
-        A cached table keeps the state it was opened with: a log damaged since shows up after
-        ``refresh``. ``open_tables=False`` lists without opening any log (a first paint).
+        A kept table keeps the state it was read with: a log damaged since shows up after
+        ``refresh``. ``open_tables=False`` lists without opening any log (a first paint). A
+        table whose cached files describe the newest listed version is sound without a load.
         """
         catalog = LakeCatalog(self._root, opener=self._open_for_catalog)
         return catalog.tables(open_tables=open_tables)
 
     def entry(self, name: str) -> TableEntry | None:
-        """The catalog entry of table ``name`` alone (see ``LakeCatalog.entry``); it is cached."""
+        """The catalog entry of table ``name`` alone (see ``LakeCatalog.entry``); it is kept."""
         return LakeCatalog(self._root, opener=self._open_for_catalog).entry(name)
 
     def summary(self, name: str) -> TableSummary:
@@ -109,8 +156,9 @@ class LakeReader:
             TableNotFoundError: the folder is missing or not a Delta table.
             DamagedTableError: its Delta log fails to load.
         """
-        with self._table(name) as (dt, slot):
-            files = self._files(dt, slot)
+        with self._locked(name) as slot:
+            dt = self._handle(name, slot)  # first: it may read the files again
+            files = self._files(name, slot).files
             return build_summary(name, dt, files, parts.partition_stats(files))
 
     def active_files(self, name: str) -> pl.DataFrame:
@@ -119,8 +167,8 @@ class LakeReader:
         Raises:
             UnknownTableError, TableNotFoundError, DamagedTableError: as ``summary``.
         """
-        with self._table(name) as (dt, slot):
-            return self._files(dt, slot)
+        with self._locked(name) as slot:
+            return self._files(name, slot).files
 
     def partition_stats(
         self,
@@ -184,14 +232,16 @@ class LakeReader:
         slot = self._slot(name)
         with slot.lock:
             try:
-                dt = self._load(name, slot)
+                dt = self._handle(name, slot)
             except (DamagedTableError, TableNotFoundError):
                 return check_table(self._root, name, scan_files=scan_files)
             key = (dt.version(), scan_files)
             if key not in slot.health:
                 with _read_errors(name):
+                    # Scanning compares the files on disk with the version's: that needs them.
+                    table = self._open(name, path, version=key[0]) if scan_files else dt
                     slot.health[key] = check_table(
-                        self._root, path.name, table=dt, scan_files=scan_files
+                        self._root, path.name, table=table, scan_files=scan_files
                     )
             return slot.health[key]
 
@@ -202,8 +252,8 @@ class LakeReader:
             ValueError: a limit below one.
             UnknownTableError, TableNotFoundError, DamagedTableError: as ``summary``.
         """
-        with self._table(name) as (dt, _):
-            return history_entries(dt, limit)
+        with self._locked(name) as slot:
+            return history_entries(self._handle(name, slot), limit)
 
     # -- control tables -----------------------------------------------------------------------
 
@@ -214,11 +264,17 @@ class LakeReader:
             DamagedTableError: the manifest's Delta log fails to load.
             SchemaMismatchError: the manifest lacks a required column.
         """
-        with self._optional(INGEST_MANIFEST.name) as (dt, slot):
-            key = None if dt is None else dt.version()
+        name = INGEST_MANIFEST.name
+        with self._optional(name) as (files, slot):
+            key = None if files is None else files.version
             if slot.view is None or slot.view_key != key:
-                frame = read_manifest(dt)
-                slot.view, slot.view_key = ManifestView(frame, version=key), key
+                # Its rows are read through delta-rs: a handle with files, not kept.
+                dt = (
+                    None
+                    if key is None
+                    else self._open(name, table_dir(self._root, name), version=key)
+                )
+                slot.view, slot.view_key = ManifestView(read_manifest(dt), version=key), key
             assert isinstance(slot.view, ManifestView)
             return slot.view
 
@@ -229,13 +285,17 @@ class LakeReader:
             DamagedTableError: the log's (or the manifest's) Delta log fails to load.
         """
         manifest = self.manifest()
-        path = table_dir(self._root, VALIDATION_LOG.name)
-        with self._optional(VALIDATION_LOG.name) as (dt, slot):
-            version = None if dt is None else dt.version()
+        name = VALIDATION_LOG.name
+        path = table_dir(self._root, name)
+        with self._optional(name) as (files, slot):
+            version = None if files is None else files.version
             key = (version, manifest.version)
             if slot.view is None or slot.view_key != key:
-                files = None if dt is None else self._files(dt, slot)
-                snapshot = log_snapshot(dt, path, files)
+                if files is None:
+                    snapshot = log_snapshot(None, path, None)
+                else:
+                    dt = self._handle(name, slot)  # first: it may read the files again
+                    snapshot = log_snapshot(dt, path, self._files(name, slot).files)
                 slot.view, slot.view_key = QuarantineView(snapshot, manifest.sources()), key
             assert isinstance(slot.view, QuarantineView)
             return slot.view
@@ -267,16 +327,17 @@ class LakeReader:
         counts = self.manifest().status_counts() if has_manifest else None
         return build_overview(self._root, entries, stats, counts)
 
-    # -- cache --------------------------------------------------------------------------------
+    # -- keeping tables -----------------------------------------------------------------------
 
     def refresh(self, name: str | None = None) -> tuple[str, ...]:
-        """Bring cached tables up to date, reading only the commits made since.
+        """Bring kept tables up to date, reading only the commits made since.
 
-        Tables not opened yet are left alone (they are read fresh when first used). A table
-        that fails to update is dropped from the cache.
+        Tables not read yet are left alone (they are read fresh when first used). A table
+        that fails to update is dropped. New plain JSON commits are applied to the kept files
+        (and written to the cache); anything else loads the table again (``stats_cache.advance``).
 
         Args:
-            name: the table to refresh; ``None`` refreshes every cached table, silently
+            name: the table to refresh; ``None`` refreshes every kept table, silently
                 dropping those that fail.
 
         Returns:
@@ -300,20 +361,25 @@ class LakeReader:
                 continue
             with slot.lock:
                 slot.health = {}
-                if slot.table is None:
+                before = slot.identity()
+                if before is None:
                     continue
-                before = slot.table.version()
                 try:
                     # delta-rs finds no new commit in a log that is gone: check it is there.
                     if not (table_dir(self._root, table) / DELTA_LOG).is_dir():
                         raise FileNotFoundError(f"no {DELTA_LOG}")
-                    slot.table.update_incremental()
+                    if slot.files is not None:
+                        self._read_files(table, slot, target=None)
+                    if slot.table is not None:
+                        _follow(slot.table, None if slot.files is None else slot.files.version)
                 except Exception as err:  # delta-rs raises several unrelated types
                     slot.clear()
                     if name is not None:
+                        if isinstance(err, DamagedTableError | TableNotFoundError):
+                            raise
                         raise self._open_error(table, err) from err
                     continue
-                if slot.table.version() != before:
+                if slot.identity() != before:
                     changed.append(table)
         return tuple(changed)
 
@@ -321,37 +387,125 @@ class LakeReader:
         with self._slots_lock:
             return self._slots.setdefault(name, _Slot())
 
-    def _load(self, name: str, slot: _Slot) -> DeltaTable:
-        """The cached table (opening it first); the caller holds ``slot.lock``."""
+    def _open(
+        self, name: str, path: Path, *, version: int | None = None, without_files: bool = False
+    ) -> DeltaTable:
+        """Open table ``name`` with delta-rs (counted in ``tables_opened``)."""
+        with self._opened_lock:
+            self.tables_opened += 1
+        return open_delta(name, path, version=version, without_files=without_files)
+
+    def _files(self, name: str, slot: _Slot) -> TableFiles:
+        """The kept files (reading them first); the caller holds ``slot.lock``."""
+        if slot.files is None:
+            self._read_files(
+                name, slot, target=None if slot.table is None else slot.table.version()
+            )
+        assert slot.files is not None
+        return slot.files
+
+    def _handle(self, name: str, slot: _Slot) -> DeltaTable:
+        """The kept delta-rs handle, at the kept files' version; the caller holds ``slot.lock``."""
         if slot.table is None:
-            check_root(self._root)
-            slot.table = open_delta(name, table_dir(self._root, name))
+            path = table_dir(self._root, name)
+            kept = slot.files
+            try:
+                version = None if kept is None else kept.version
+                dt = self._open(name, path, version=version, without_files=True)
+                if kept is not None and str(dt.metadata().id) != kept.table_id:
+                    raise DamagedTableError(name, "another table now")
+            except DamagedTableError:
+                if kept is None:
+                    raise
+                # The log changed under the kept files (a table written again): read both anew.
+                slot.clear()
+                version = self._files(name, slot).version
+                dt = self._open(name, path, version=version, without_files=True)
+            slot.table = dt
         return slot.table
+
+    def _read_files(self, name: str, slot: _Slot, *, target: int | None) -> None:
+        """Bring ``slot.files`` to version ``target`` (default: the newest).
+
+        From the files in memory, else the cache's, plus the JSON commits made since when
+        ``advance`` can; else with delta-rs. The caller holds ``slot.lock``.
+        """
+        check_root(self._root)
+        path = table_dir(self._root, name)
+        check_table_dir(name, path)
+        log_dir = path / DELTA_LOG
+        try:
+            listing: LogListing | None = list_log(log_dir)
+        except OSError:
+            listing = None  # delta-rs reports it
+        base, how = slot.files, slot.loaded_by
+        if base is None and self._cache is not None:
+            base, how = self._cache.load(path.resolve()), "cache"
+        files = (
+            None
+            if base is None or listing is None
+            else advance(base, log_dir, listing, target=target)
+        )
+        if files is None:
+            files, how = self._full_load(name, path, listing, target), "full"
+        elif files is not base:
+            how = "incremental"
+        if files is not base and self._cache is not None and files.signature:
+            self._cache.store(files)
+        rejected = how == "full" and base is not None  # maybe another table's log now
+        if slot.table is not None and (rejected or slot.table.version() > files.version):
+            slot.table = None  # reopened at the files' version when needed
+        slot.files, slot.loaded_by = files, how
+
+    def _full_load(
+        self, name: str, path: Path, listing: LogListing | None, target: int | None
+    ) -> TableFiles:
+        """The files of version ``target`` (default: the newest) as delta-rs reads them."""
+        dt = self._open(name, path, version=target)
+        with _read_errors(name):
+            files, version, metadata = files_frame(dt), dt.version(), dt.metadata()
+        del dt  # its own copy of the file list: keep only ours
+        log_dir = path / DELTA_LOG
+        if listing is None or version not in listing.commits:
+            try:
+                listing = list_log(log_dir)
+            except OSError:
+                listing = None
+        signature = None if listing is None else log_signature(log_dir, listing, version)
+        return TableFiles(
+            path=path.resolve(),
+            version=version,
+            signature=signature or "",  # never matches: a version read again next time
+            table_id=str(metadata.id),
+            partition_columns=tuple(metadata.partition_columns),
+            files=files,
+        )
 
     def _open_for_catalog(self, name: str, path: Path) -> None:
         slot = self._slot(name)
-        with slot.lock:
-            self._load(name, slot)
+        # A log that loads with files that do not: the table's own queries say so.
+        with slot.lock, suppress(StorageOperationError):
+            self._files(name, slot)
 
     @contextmanager
-    def _table(self, name: str) -> Iterator[tuple[DeltaTable, _Slot]]:
+    def _locked(self, name: str) -> Iterator[_Slot]:
         """Hold table ``name``'s lock; read errors inside become storage errors."""
-        table_dir(self._root, name)  # refuse bad names before caching anything
+        table_dir(self._root, name)  # refuse bad names before keeping anything
         slot = self._slot(name)
         with slot.lock, _read_errors(name):
-            yield self._load(name, slot), slot
+            yield slot
 
     @contextmanager
-    def _optional(self, name: str) -> Iterator[tuple[DeltaTable | None, _Slot]]:
-        """Like ``_table`` for a control table, yielding ``None`` when the lake has none."""
+    def _optional(self, name: str) -> Iterator[tuple[TableFiles | None, _Slot]]:
+        """Like ``_locked`` for a control table, with its files (``None``: the lake has none)."""
         slot = self._slot(name)
         with slot.lock:
             try:
-                dt: DeltaTable | None = self._load(name, slot)
+                files: TableFiles | None = self._files(name, slot)
             except TableNotFoundError:
-                dt = None
+                files = None
             with _read_errors(name):
-                yield dt, slot
+                yield files, slot
 
     def _open_error(self, name: str, err: Exception) -> StorageError:
         path = table_dir(self._root, name)
@@ -359,13 +513,13 @@ class LakeReader:
             return TableNotFoundError(f"table {name!r} is no longer a Delta table at {path}")
         return DamagedTableError(name, damage_reason(name, path, err))
 
-    @staticmethod
-    def _files(dt: DeltaTable, slot: _Slot) -> pl.DataFrame:
-        """The files of ``dt``'s version, read once per version; the caller holds the lock."""
-        version = dt.version()
-        if slot.files is None or slot.files_version != version:
-            slot.files, slot.files_version = files_frame(dt), version
-        return slot.files
+
+def _follow(dt: DeltaTable, version: int | None) -> None:
+    """Bring the handle ``dt`` to ``version`` (``None``: the newest), reading new commits."""
+    if version is None or dt.version() < version:
+        dt.update_incremental()
+    if version is not None and dt.version() != version:
+        dt.load_as_version(version)  # a commit came after the files were read
 
 
 @contextmanager

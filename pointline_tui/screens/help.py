@@ -13,7 +13,7 @@ KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
     (
         "Everywhere",
         (
-            ("?", "this help"),
+            ("? or f1", "this help"),
             ("m", "manifest: ingested files by status"),
             ("q", "quarantine: rows rejected during ingestion"),
             ("ctrl+p", "command palette: screens and tables"),
@@ -25,25 +25,30 @@ KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         "Lake",
         (
             ("up/down, enter", "move in the tree, expand a table or exchange"),
-            ("tab", "switch between tree and detail"),
+            ("tab / shift+tab", "next / previous pane: tree, list, filter"),
+            ("< / > / \\", "narrow / widen / hide (and show) the tree"),
             ("h", "history of the selected table"),
             ("r", "refresh (reads only new commits)"),
             ("enter (partition row)", "show the partition's files"),
+            ("escape", "from a partition's files back to its list"),
             ("/ , escape", "filter the list by any text (escape clears)"),
             ("space / * / u", "mark a partition / mark every hot one / clear marks"),
             ("c", "compact the marked (else selected) partitions: plan first"),
             ("v", "vacuum the table, or only inside marked partitions: dry run first"),
             ("o", "remove orphaned files (no version names them): dry run first"),
-            ("▲", "a hot partition: at least 8 files under 32 MiB"),
+            ("▲", "a hot partition (8+ files under 32 MiB); ● a marked one"),
         ),
     ),
     (
         "Lists",
         (
-            ("s / S", "sort by the next column / reverse"),
-            ("[ / ]", "previous / next page"),
+            ("s / S", "sort by the next column / reverse (header: ▼ or △)"),
+            ("[ / ]", "previous / next page (up/down go on at its edges)"),
+            ("home / end", "first / last row"),
+            ("left / right", "scroll the columns (key columns stay)"),
             ("enter", "open the row"),
             ("y / t / escape", "plans and dry runs: confirm / edit target or retention / cancel"),
+            ("", "(read-only: plans and dry runs show, nothing is confirmed)"),
         ),
     ),
     (

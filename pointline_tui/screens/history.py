@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import polars as pl
 from rich.text import Text
@@ -13,13 +13,11 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
+from pointline_tui.context import lake_context
 from pointline_tui.formatting import count, utc_time
 from pointline_tui.lake.history import HistoryEntry
 from pointline_tui.screens.errors import report_worker_error
 from pointline_tui.widgets.frame_table import Column, FrameTable
-
-if TYPE_CHECKING:
-    from pointline_tui.app import PointlineApp
 
 COLUMNS = [
     Column("version", "ver", count, numeric=True),
@@ -62,7 +60,7 @@ class HistoryScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="history", exit_on_error=False)
     def _load(self, *, refresh: bool = False) -> None:
-        app: PointlineApp = self.app  # type: ignore[assignment]
+        app = lake_context(self)
         if refresh:
             app.reader.refresh(self.table)
         self.post_message(self.HistoryLoaded(app.reader.history(self.table)))

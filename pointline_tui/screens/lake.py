@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import polars as pl
 from rich.text import Text
@@ -11,20 +10,28 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static, Tree
+from textual.worker import Worker
 
+from pointline_tui.context import lake_context, navigator
 from pointline_tui.lake.catalog import TableEntry
+from pointline_tui.screens import lake_scope as scope
 from pointline_tui.screens.errors import report_worker_error
 from pointline_tui.screens.lake_detail import PARTITION_COLUMNS, Detail, build_detail
-from pointline_tui.storage.models import Finding
+from pointline_tui.screens.lake_messages import (
+    CatalogChecked,
+    CatalogLoaded,
+    DetailLoaded,
+    HealthChecked,
+    HotPartitionsFound,
+    PartitionsLoaded,
+)
+from pointline_tui.screens.lake_scope import WHOLE_TABLE, Mark, ReturnPoint
+from pointline_tui.widgets.filter_input import FilterInput
 from pointline_tui.widgets.frame_table import FrameTable
 from pointline_tui.widgets.lake_tree import LakeNode, LakeTree
-
-if TYPE_CHECKING:
-    from pointline_tui.app import PointlineApp
 
 
 class LakeScreen(Screen[None]):
@@ -33,76 +40,30 @@ class LakeScreen(Screen[None]):
     CSS_PATH = "lake.tcss"
     BINDINGS = [
         Binding("h", "history", "History"),
-        Binding("r", "refresh", "Refresh"),
+        Binding("r", "refresh", "Refresh", show=False),
         Binding("c", "compact", "Compact"),
         Binding("v", "vacuum", "Vacuum"),
+        Binding("escape", "close_filter", "Clear"),
+        Binding("escape", "back", "Back"),  # check_action picks one of the two
         Binding("o", "remove_orphans", "Orphans", show=False),
         Binding("space", "toggle_mark", "Mark", show=False),
         Binding("asterisk", "mark_hot", "Mark hot", key_display="*", show=False),
         Binding("u", "clear_marks", "Unmark", show=False),
         Binding("slash", "open_filter", "Filter", key_display="/", show=False),
-        Binding("escape", "close_filter", "Clear filter", show=False),
-        Binding("tab", "focus_next", "Switch pane", show=False),
+        Binding("less_than_sign", "tree_width(-1)", "Narrow tree", key_display="<", show=False),
+        Binding("greater_than_sign", "tree_width(1)", "Widen tree", key_display=">", show=False),
+        Binding("backslash", "toggle_tree", "Hide tree", key_display="\\", show=False),
     ]
 
     selected: reactive[LakeNode | None] = reactive(None)
 
     def __init__(self) -> None:
         super().__init__()
-        self.marks: set[tuple[str, str, date]] = set()
-        """Partitions marked for maintenance, as (table, exchange, trading_date)."""
-
-    class CatalogLoaded(Message):
-        """The lake's tables were listed (after a refresh: which tables changed)."""
-
-        def __init__(
-            self, entries: tuple[TableEntry, ...], refreshed: tuple[str, ...] | None = None
-        ) -> None:
-            super().__init__()
-            self.entries = entries
-            self.refreshed = refreshed
-
-    class CatalogChecked(Message):
-        """Every Delta log of the lake was opened: states and reasons are final."""
-
-        def __init__(self, entries: tuple[TableEntry, ...]) -> None:
-            super().__init__()
-            self.entries = entries
-
-    class HealthChecked(Message):
-        """What ``check`` finds in a table's log (files are checked when it is opened)."""
-
-        def __init__(self, table: str, findings: tuple[Finding, ...]) -> None:
-            super().__init__()
-            self.table = table
-            self.findings = findings
-
-    class HotPartitionsFound(Message):
-        """The hot partitions of a table, for a compaction started from the palette."""
-
-        def __init__(self, table: str, partitions: list[tuple[str, date]]) -> None:
-            super().__init__()
-            self.table = table
-            self.partitions = partitions
-
-    class PartitionsLoaded(Message):
-        """A table's partition statistics arrived."""
-
-        def __init__(self, table: str, stats: pl.DataFrame) -> None:
-            super().__init__()
-            self.table = table
-            self.stats = stats
-
-    class DetailLoaded(Message):
-        """The detail of the selected node arrived."""
-
-        def __init__(self, detail: Detail) -> None:
-            super().__init__()
-            self.detail = detail
-
-    @property
-    def lake_app(self) -> PointlineApp:
-        return self.app  # type: ignore[return-value]
+        self.marks: set[Mark] = set()
+        """Partitions marked for maintenance."""
+        self.detail: Detail | None = None
+        """The detail on show (its frame is the list's source)."""
+        self._return_to: ReturnPoint | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -111,10 +72,13 @@ class LakeScreen(Screen[None]):
             with Vertical(id="detail"):
                 yield Static(id="detail-title", markup=False)
                 yield Static(id="detail-body", markup=False)
-                yield Input(
-                    placeholder="filter rows: text in any column (enter)", id="detail-filter"
-                )
                 yield FrameTable(PARTITION_COLUMNS, id="detail-table", marker=self._marker)
+                # After the list: Tab goes tree -> list -> filter (when shown) -> tree.
+                yield FilterInput(
+                    placeholder="filter: text in any column (enter)",
+                    id="detail-filter",
+                    compact=True,
+                )
                 yield Static(id="detail-status", markup=False)
         yield Footer(compact=True, show_command_palette=False)
 
@@ -130,28 +94,37 @@ class LakeScreen(Screen[None]):
     def _load_catalog(self) -> None:
         # A folder listing paints the tree at once; opening every log (seconds on big
         # tables) follows, and marks damaged logs when it is done.
-        reader = self.lake_app.reader
-        self.post_message(self.CatalogLoaded(reader.catalog(open_tables=False)))
+        reader = lake_context(self).reader
+        self.post_message(CatalogLoaded(reader.catalog(open_tables=False)))
         entries = reader.catalog()
-        self.post_message(self.CatalogChecked(entries))
-        self._check_health(entries)
+        self.post_message(CatalogChecked(entries))
+        self._check_tables(entries)
 
-    def _check_health(self, entries: tuple[TableEntry, ...]) -> None:
-        """Post every Delta table's log findings (runs inside a catalog worker)."""
+    def _check_tables(self, entries: tuple[TableEntry, ...]) -> None:
+        """Post every Delta table's log findings, and the statistics of the unpartitioned ones.
+
+        Runs inside a catalog worker. An unpartitioned table is one partition, hot or not.
+        """
+        reader = lake_context(self).reader
         for entry in entries:
             if entry.state == "delta":
-                findings = self.lake_app.reader.health(entry.name, scan_files=False)
-                self.post_message(self.HealthChecked(entry.name, findings))
+                findings = reader.health(entry.name, scan_files=False)
+                self.post_message(HealthChecked(entry.name, findings))
+                if entry.group != "events":
+                    self.post_message(
+                        PartitionsLoaded(entry.name, reader.partition_stats(entry.name))
+                    )
 
     @work(thread=True, group="partitions", exit_on_error=False)
     def _load_partitions(self, table: str) -> None:
-        self.post_message(self.PartitionsLoaded(table, self.lake_app.reader.partition_stats(table)))
+        stats = lake_context(self).reader.partition_stats(table)
+        self.post_message(PartitionsLoaded(table, stats))
 
     @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
     def _load_detail(self, node: LakeNode) -> None:
-        self.post_message(self.DetailLoaded(build_detail(self.lake_app, node)))
+        self.post_message(DetailLoaded(build_detail(lake_context(self).reader, node)))
 
-    def on_worker_state_changed(self, event: Any) -> None:
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         report_worker_error(self, event)
 
     # -- reacting ----------------------------------------------------------------------------
@@ -203,6 +176,7 @@ class LakeScreen(Screen[None]):
             self.query_one(LakeTree).show_health(detail.node.table, detail.findings)
         if detail.node != self.selected:
             return  # the cursor moved on while this loaded
+        self.detail = detail
         self.query_one("#detail").loading = False
         self.query_one("#detail-title", Static).update(Text(detail.title, style="bold"))
         self.query_one("#detail-body", Static).update(detail.body)
@@ -210,7 +184,18 @@ class LakeScreen(Screen[None]):
         table.display = detail.frame is not None
         if detail.frame is not None:
             table.set_columns(list(detail.columns))
-            table.show(detail.frame)
+            point = self._return_to
+            if point is not None and point.node == detail.node:
+                self._return_to = None
+                table.filter_text = point.filter_text
+                table.set_sorting(point.sort_order[0], descending=point.sort_order[1])
+                table.show(detail.frame)
+                exchange, trading_date = point.partition
+                table.go_to(exchange=exchange, trading_date=trading_date)
+                field = self.query_one("#detail-filter", Input)
+                field.value, field.display = point.filter_text, bool(point.filter_text)
+            else:
+                table.show(detail.frame)
         self._update_status()
 
     @on(Tree.NodeHighlighted)
@@ -221,11 +206,11 @@ class LakeScreen(Screen[None]):
     @on(Tree.NodeExpanded)
     def _node_expanded(self, event: Tree.NodeExpanded[LakeNode]) -> None:
         data = event.node.data
-        tree = self.query_one(LakeTree)
-        expandable = data is not None and data.kind == "table" and data.table
-        if expandable and not tree.has_partitions(data.table):  # type: ignore[union-attr,arg-type]
+        if data is None or data.kind != "table" or not data.table:
+            return
+        if not self.query_one(LakeTree).has_partitions(data.table):
             event.node.set_label(Text.assemble(event.node.label, (" …", "dim")))
-            self._load_partitions(data.table)  # type: ignore[union-attr]
+            self._load_partitions(data.table)
 
     def watch_selected(self, node: LakeNode | None) -> None:
         if node is None:
@@ -234,18 +219,35 @@ class LakeScreen(Screen[None]):
         self.query_one("#detail-filter").display = False
         self.query_one("#detail").loading = True
         self._load_detail(node)
+        self.refresh_bindings()
 
     @on(FrameTable.RowChosen)
     def _row_chosen(self, event: FrameTable.RowChosen) -> None:
-        row, node = event.row, self.selected
-        if node is None or "trading_date" not in row or row.get("exchange") is None:
+        row, node, listed = event.row, self.selected, self._listed_partitions()
+        if node is None or listed is None or not scope.is_partition_row(self.detail, row):
             return
+        table = self.query_one(FrameTable)
+        key = (row["exchange"], row["trading_date"])
+        self._return_to = ReturnPoint(node, key, table.filter_text, table.sorting)
         self.selected = LakeNode(
-            "partition",
-            table=node.table,
-            exchange=row["exchange"],
-            trading_date=row["trading_date"],
+            "partition", table=node.table, exchange=key[0], trading_date=key[1]
         )
+
+    def action_back(self) -> None:
+        """From a partition's files back to the list it is in, the cursor on its row."""
+        node, tree = self.selected, self.query_one(LakeTree)
+        if node is None or node.kind != "partition":
+            return
+        key = (node.exchange, node.trading_date)
+        point = self._return_to
+        if point is not None and point.partition == key and point.node.table == node.table:
+            self.selected = point.node
+            return
+        cursor = tree.cursor_node  # the tree chose the partition: back to its exchange
+        parent = None if cursor is None or cursor.data != node else cursor.parent
+        if parent is not None and parent.data is not None:
+            self._return_to = ReturnPoint(parent.data, key)
+            tree.move_cursor(parent)
 
     def action_open_filter(self) -> None:
         table = self.query_one(FrameTable)
@@ -253,7 +255,10 @@ class LakeScreen(Screen[None]):
             field = self.query_one("#detail-filter", Input)
             field.display = True
             field.value = table.filter_text
-            field.focus()
+            # At once (``focus()`` waits a moment): keys typed right after "/" ("/okx" sent
+            # in one go) meet a focused field, so that no one-letter key ("o") runs.
+            self.set_focus(field)
+            self.refresh_bindings()
 
     @on(Input.Submitted, "#detail-filter")
     def _filter_submitted(self, event: Input.Submitted) -> None:
@@ -270,8 +275,9 @@ class LakeScreen(Screen[None]):
         if table.filter_text:
             table.set_filter("")
             self._update_status()
-        if field.has_focus:
+        if field.has_focus or self.focused is None:
             table.focus()
+        self.refresh_bindings()
 
     def on_data_table_row_highlighted(self) -> None:
         self._update_status()
@@ -287,34 +293,43 @@ class LakeScreen(Screen[None]):
             tables = sorted({t for t, _, _ in self.marks})
             status += f"  · {len(self.marks)} marked in {', '.join(tables)}"
         self.query_one("#detail-status", Static).update(status)
+        self.refresh_bindings()
+
+    # -- the tree's width --------------------------------------------------------------------
+
+    def action_tree_width(self, step: int) -> None:
+        """Narrow (``step`` -1) or widen (+1) the tree, showing it if it was hidden."""
+        self.query_one(LakeTree).resize(step, available=self.size.width)
+
+    def action_toggle_tree(self) -> None:
+        tree, table = self.query_one(LakeTree), self.query_one(FrameTable)
+        tree.display = not tree.display
+        if not tree.display and (tree.has_focus or self.focused is None) and table.display:
+            table.focus()
+        elif tree.display and self.focused is None:
+            tree.focus()
 
     # -- marks and maintenance ---------------------------------------------------------------
 
     def _marker(self, row: dict[str, Any]) -> str:
-        node = self.selected
-        if node is None or node.table is None or row.get("trading_date") is None:
-            return ""
-        key = (node.table, row.get("exchange"), row.get("trading_date"))
-        return "●" if key in self.marks else ("▲" if row.get("hot") else "")
+        return scope.marker(self.marks, self.detail, row)
 
     def _listed_partitions(self) -> pl.DataFrame | None:
-        """The partition list on show, if the detail pane shows one."""
-        table = self.query_one(FrameTable)
-        node = self.selected
-        if node is None or node.kind not in ("table", "exchange") or not table.display:
+        """The partition list on show (as filtered), if the detail pane shows one."""
+        if self.detail is None or not self.query_one(FrameTable).display:
             return None
-        if "trading_date" not in table.frame.columns or "hot" not in table.frame.columns:
-            return None
-        return table.frame.filter(pl.col("trading_date").is_not_null())
+        return scope.listed_partitions(self.detail, self.selected, self.query_one(FrameTable).frame)
 
     def action_toggle_mark(self) -> None:
         row = self.query_one(FrameTable).current_row()
         node = self.selected
         if self._listed_partitions() is None or row is None or node is None or not node.table:
             return
-        key = (node.table, row["exchange"], row["trading_date"])
-        self.marks.symmetric_difference_update({key})
-        self._after_marks()
+        if scope.is_partition_row(self.detail, row):
+            self.marks.symmetric_difference_update(
+                {(node.table, row["exchange"], row["trading_date"])}
+            )
+            self._after_marks()
 
     def action_mark_hot(self) -> None:
         listed, node = self._listed_partitions(), self.selected
@@ -334,43 +349,30 @@ class LakeScreen(Screen[None]):
         self.query_one(FrameTable).refresh_marks()
         self._update_status()
 
-    def _scope(self) -> tuple[str, list[tuple[str, date]]] | None:
-        """The table and partitions an action applies to: the marks, else the selection."""
-        node = self.selected
-        if node is None or node.table is None:
-            return None
-        marked = sorted((ex, day) for t, ex, day in self.marks if t == node.table)
-        if marked:
-            return node.table, marked
-        if node.kind == "partition" and node.exchange and node.trading_date:
-            return node.table, [(node.exchange, node.trading_date)]
-        listed = self._listed_partitions()
-        if listed is not None:
-            return node.table, [
-                (ex, d) for ex, d in listed.select("exchange", "trading_date").rows()
-            ]
-        return node.table, []
-
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        # Read-only: no write action is offered, not even greyed out.
-        writes = action in ("compact", "vacuum", "toggle_mark", "mark_hot")
-        return not (writes and self.lake_app.read_only)
+        # The footer offers what applies to the selection. Read-only still opens plans and
+        # dry runs (they write nothing; their screens refuse to go on) and allows marks.
+        fields = self.query("#detail-filter")
+        filtering = bool(fields) and fields.first().display
+        if action == "close_filter":
+            return filtering
+        if action == "back":
+            return not filtering and self.selected is not None and self.selected.kind == "partition"
+        if action == "compact":
+            applies = scope.action_scope(self.marks, self.selected, self._listed_partitions())
+            return applies is not None and bool(applies[1])
+        if action in ("vacuum", "history", "remove_orphans"):
+            return scope.delta_table(self.selected) is not None
+        if action in ("toggle_mark", "mark_hot"):
+            return self._listed_partitions() is not None
+        if action == "clear_marks":
+            return bool(self.marks)
+        return True
 
     def action_compact(self) -> None:
-        scope = self._scope()
-        if scope is None or not scope[1]:
-            self.notify("Select an event table, exchange or partition (or mark partitions)")
-            return
-        self._plan_compaction(*scope)
-
-    def _plan_compaction(self, table: str, partitions: list[tuple[str, date]]) -> None:
-        from pointline_tui.screens.compact import CompactPlanScreen, CompactProgressScreen
-
-        def confirmed(request: Any) -> None:
-            if request is not None:
-                self.app.push_screen(CompactProgressScreen(request), self._after_maintenance)
-
-        self.app.push_screen(CompactPlanScreen(table, partitions), confirmed)
+        applies = scope.action_scope(self.marks, self.selected, self._listed_partitions())
+        if applies is not None and applies[1]:
+            navigator(self).plan_compaction(*applies)
 
     def compact_hot(self, table: str) -> None:
         """Plan the compaction of ``table``'s hot partitions (once its statistics are in)."""
@@ -378,40 +380,30 @@ class LakeScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="hot", exit_on_error=False)
     def _find_hot(self, table: str) -> None:
-        stats = self.lake_app.reader.partition_stats(table).filter("hot")
+        stats = lake_context(self).reader.partition_stats(table).filter("hot")
         hot = [(ex, day) for ex, day in stats.select("exchange", "trading_date").iter_rows()]
-        self.post_message(self.HotPartitionsFound(table, hot))
+        self.post_message(HotPartitionsFound(table, hot))
 
     def on_lake_screen_hot_partitions_found(self, message: HotPartitionsFound) -> None:
         if message.partitions:
-            self._plan_compaction(message.table, message.partitions)
+            navigator(self).plan_compaction(message.table, message.partitions)
         else:
             self.notify(f"{message.table} has no hot partition", markup=False)
 
     def action_vacuum(self) -> None:
-        node = self.selected
-        if node is None or node.table is None:
-            self.notify("Select a table (or mark partitions) to vacuum")
-            return
-        marked = sorted((ex, day) for t, ex, day in self.marks if t == node.table)
-        self.vacuum(node.table, marked or None)
-
-    def vacuum(self, table: str, partitions: list[tuple[str, date]] | None = None) -> None:
-        """Open the vacuum dry run of ``table`` (or of its ``partitions``); refresh after."""
-        from pointline_tui.screens.vacuum import VacuumScreen
-
-        self.app.push_screen(VacuumScreen(table, partitions), self._after_maintenance)
+        table = scope.delta_table(self.selected)
+        if table is not None:
+            # Marks narrow a vacuum to their partitions; an unpartitioned table is vacuumed whole.
+            marked = [key for key in scope.marked(self.marks, table) if key != WHOLE_TABLE]
+            navigator(self).vacuum_dry_run(table, marked or None)
 
     def action_remove_orphans(self) -> None:
-        node = self.selected
-        if node is None or node.table is None:
-            self.notify("Select a table to list its orphaned files")
-            return
-        from pointline_tui.screens.orphans import OrphansScreen
+        table = scope.delta_table(self.selected)
+        if table is not None:
+            navigator(self).remove_orphans(table)
 
-        self.app.push_screen(OrphansScreen(node.table), self._after_maintenance)
-
-    def _after_maintenance(self, changed: bool | None) -> None:  # noqa: FBT001 - a callback
+    def after_maintenance(self, *, changed: bool) -> None:
+        """A compaction, vacuum or orphan removal closed: if it changed the lake, reload."""
         if changed:
             self.marks.clear()
             self.action_refresh()
@@ -423,18 +415,19 @@ class LakeScreen(Screen[None]):
         self.query_one(LakeTree).select_table(table)
 
     def action_refresh(self) -> None:
+        # The figures on show are old until the reload is in: say so.
+        self.query_one("#detail").loading = True
         self._refresh()
 
     @work(thread=True, exclusive=True, group="catalog", exit_on_error=False)
     def _refresh(self) -> None:
-        changed = self.lake_app.reader.refresh()
-        entries = self.lake_app.reader.catalog()
-        self.post_message(self.CatalogLoaded(entries, changed))
-        self._check_health(entries)
+        reader = lake_context(self).reader
+        changed = reader.refresh()
+        entries = reader.catalog()
+        self.post_message(CatalogLoaded(entries, changed))
+        self._check_tables(entries)
 
     def action_history(self) -> None:
-        node = self.selected
-        if node is None or node.table is None:
-            self.notify("Select a table to see its history", severity="warning")
-            return
-        self.lake_app.show_history(node.table)
+        table = scope.delta_table(self.selected)
+        if table is not None:
+            navigator(self).show_history(table)

@@ -14,6 +14,9 @@ from pointline_tui.formatting import (
     count,
     human_bytes,
     iso_date,
+    partition_name,
+    short_bytes,
+    short_count,
     short_file_name,
     utc_time,
 )
@@ -25,26 +28,28 @@ from pointline_tui.widgets.frame_table import Column
 from pointline_tui.widgets.lake_tree import ERROR_MARK, WARNING_MARK, LakeNode
 
 if TYPE_CHECKING:
-    from pointline_tui.app import PointlineApp
+    from pointline_tui.lake.reader import LakeReader
 
+# Figures in at most four characters, so that files, small files and bytes show next to
+# exchange and date at 80 columns; the summary above the list has them in full.
 PARTITION_COLUMNS = [
-    Column("exchange", "exchange"),
-    Column("trading_date", "date", iso_date),
-    Column("files", "files", count, numeric=True),
-    Column("small_files", "small", count, numeric=True),
-    Column("bytes", "bytes", human_bytes, numeric=True),
-    Column("avg_file_bytes", "avg file", human_bytes, numeric=True),
-    Column("rows", "rows", count, numeric=True),
-    Column("max_file_bytes", "max file", human_bytes, numeric=True),
+    Column("exchange", "exchange", key=True),
+    Column("trading_date", "date", iso_date, key=True),
+    Column("files", "files", short_count, numeric=True),
+    Column("small_files", "small", short_count, numeric=True),
+    Column("bytes", "bytes", short_bytes, numeric=True),
+    Column("avg_file_bytes", "avg", short_bytes, numeric=True),
+    Column("rows", "rows", short_count, numeric=True),
+    Column("max_file_bytes", "max", short_bytes, numeric=True),
 ]
 FILE_COLUMNS = [
-    Column("path", "file", lambda p: short_file_name(str(p))),
-    Column("size_bytes", "size", human_bytes, numeric=True),
-    Column("rows", "rows", count, numeric=True),
+    Column("path", "file", lambda p: short_file_name(str(p)), key=True),
+    Column("size_bytes", "size", short_bytes, numeric=True),
+    Column("rows", "rows", short_count, numeric=True),
     Column("modified_at", "modified (UTC)", utc_time),
 ]
 TABLE_COLUMNS = [
-    Column("name", "table"),
+    Column("name", "table", key=True),
     Column("group", "group"),
     Column("state", "state"),
     Column("reason", "detail"),
@@ -62,11 +67,17 @@ class Detail:
     columns: tuple[Column, ...] = ()
     findings: tuple[Finding, ...] | None = None
     """The table's findings from ``check``, when this detail looked."""
+    partitioned: bool = True
+    """False for an unpartitioned table: its one row (null exchange and date) is the table."""
+
+    @property
+    def lists_partitions(self) -> bool:
+        """The frame is a table's or an exchange's partition list."""
+        return self.frame is not None and self.node.kind in ("table", "exchange")
 
 
-def build_detail(app: PointlineApp, node: LakeNode) -> Detail:
+def build_detail(reader: LakeReader, node: LakeNode) -> Detail:
     """Compute the detail of ``node`` (runs in a worker thread)."""
-    reader = app.reader
     if node.kind in ("lake", "group"):
         overview = reader.lake_overview()
         entries = reader.catalog()
@@ -92,9 +103,7 @@ def build_detail(app: PointlineApp, node: LakeNode) -> Detail:
         findings = reader.health(node.table)
         body.append_text(health_text(findings))
         return Detail(node, node.table, body, findings=findings)
-    if node.kind == "partition":
-        assert node.exchange is not None
-        assert node.trading_date is not None
+    if node.kind == "partition":  # (None, None): an unpartitioned table's one partition
         files = reader.partition_files(node.table, node.exchange, node.trading_date)
         body = Text(
             f"{count(files.height)} active files · "
@@ -103,7 +112,10 @@ def build_detail(app: PointlineApp, node: LakeNode) -> Detail:
         findings = reader.health(node.table)
         here = (node.exchange, node.trading_date), (None, None)
         body.append_text(health_text([f for f in findings if (f.exchange, f.trading_date) in here]))
-        title = f"{node.table} / {node.exchange} / {node.trading_date.isoformat()}"
+        where = partition_name(None, None)
+        if node.exchange is not None or node.trading_date is not None:
+            where = f"{one_line(node.exchange or '-')} / {iso_date(node.trading_date)}"
+        title = f"{node.table} / {where}"
         return Detail(node, title, body, files, tuple(FILE_COLUMNS), findings)
     summary = reader.summary(node.table)
     stats = reader.partition_stats(node.table)
@@ -119,7 +131,9 @@ def build_detail(app: PointlineApp, node: LakeNode) -> Detail:
     body = summary_text(summary)
     findings = reader.health(node.table)
     body.append_text(health_text(findings))
-    return Detail(node, node.table, body, stats, tuple(PARTITION_COLUMNS), findings)
+    partitioned = bool(summary.partition_columns)
+    columns = tuple(PARTITION_COLUMNS)
+    return Detail(node, node.table, body, stats, columns, findings, partitioned=partitioned)
 
 
 HEALTH_LINES = 3

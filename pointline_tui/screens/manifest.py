@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import polars as pl
@@ -17,6 +17,7 @@ from textual.worker import Worker, WorkerState
 
 from pointline_tui.formatting import count, iso_date, utc_from_us
 from pointline_tui.lake.paging import Page
+from pointline_tui.screens.export import copy_text
 from pointline_tui.screens.paged_list import PagedListScreen
 from pointline_tui.storage.schemas import MANIFEST_STATUSES
 from pointline_tui.text import one_line, safe_text
@@ -24,6 +25,9 @@ from pointline_tui.widgets.frame_table import Column, FrameTable
 
 STATUS_FILTERS: tuple[str | None, ...] = (None, *MANIFEST_STATUSES)
 """What ``f`` cycles through: all, then each status."""
+KEY_COLUMNS_WIDTH = 26
+"""Columns of the terminal the list needs besides its bronze path and reason: the mark, an id
+of up to six digits and the longest status, with their padding, and the scroll bar."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,25 +55,31 @@ class ManifestScreen(PagedListScreen[EntryQuery]):
 
     CSS_PATH = ["paged_list.tcss", "manifest.tcss"]
     ID_PREFIX = "manifest"
+    # The key columns first, so that they fit 80 columns: path and reason are cut to fit (the
+    # detail shows them in full); the others follow, to scroll to on a narrow terminal.
     COLUMNS = [
         Column("file_id", "id", str, numeric=True),
         Column("status", "status"),
-        Column("data_type", "type"),
         Column("bronze_path", "bronze path", one_line),
+        Column("status_reason", "reason", one_line),
+        Column("data_type", "type"),
         Column("rows_total", "total", count, numeric=True),
         Column("rows_written", "written", count, numeric=True),
         Column("rows_quarantined", "quar.", count, numeric=True),
         Column("processed_at_ts_us", "processed (UTC)", utc_from_us),
-        Column("status_reason", "reason", one_line),
     ]
     SEARCH_PROMPT = "bronze path contains "
     SEARCH_PLACEHOLDER = "text; enter applies, esc closes"
     DETAIL_SCROLLS = True  # a status_reason can be long
+    # The footer fits 80 columns: r and m (this screen) are hidden, the help lists them.
     BINDINGS = [
         Binding("f", "cycle_status", "Status"),
         Binding("slash", "search", "Path", key_display="/"),
         Binding("c", "clear", "Clear"),
+        Binding("y", "copy('bronze_path', 'bronze path')", "Copy"),
+        Binding("Y", "copy('status_reason', 'reason')", "Copy reason", show=False),
         Binding("r", "refresh", "Refresh", show=False),
+        Binding("m", "app.show_manifest", "Manifest", show=False),
     ]
 
     class CountsLoaded(Message):
@@ -90,6 +100,27 @@ class ManifestScreen(PagedListScreen[EntryQuery]):
 
     def __init__(self, *, status: str | None = None, file_id: int | None = None) -> None:
         super().__init__(EntryQuery(status=status, file_id=file_id))
+        self._cuts: tuple[int, int] | None = None
+
+    def _columns(self) -> list[Column]:
+        cut = {"bronze_path": self._cut_path, "status_reason": self._cut_reason}
+        return [replace(c, format=cut[c.name]) if c.name in cut else c for c in self.COLUMNS]
+
+    @property
+    def cut_widths(self) -> tuple[int, int]:
+        """How many characters of a bronze path and of a reason the list shows.
+
+        Set by the terminal's width when the first page shows (a column never narrows again).
+        """
+        if self._cuts is None:
+            self._cuts = cut_widths(self.size.width or 80)
+        return self._cuts
+
+    def _cut_path(self, value: object) -> str:
+        return cut_start(one_line(value), self.cut_widths[0])
+
+    def _cut_reason(self, value: object) -> str:
+        return cut_end(one_line(value), self.cut_widths[1])
 
     @property
     def entry_query(self) -> EntryQuery:
@@ -203,6 +234,36 @@ class ManifestScreen(PagedListScreen[EntryQuery]):
     def action_refresh(self) -> None:
         self.query_one(FrameTable).loading = True
         self._refresh()
+
+    def action_copy(self, column: str, label: str) -> None:
+        """Copy the highlighted entry's ``column``: its bronze path, or (``Y``) its reason."""
+        row = self.query_one(FrameTable).current_row()
+        value = None if row is None else row.get(column)
+        if value is None or value == "":
+            self.notify(f"no {label} to copy", timeout=2)
+            return
+        copy_text(self.app, str(value))
+
+
+def cut_widths(width: int) -> tuple[int, int]:
+    """Characters of bronze path and of reason that fit beside the key columns in ``width``.
+
+    A path takes about half of what is left, up to 64 characters (it keeps its end), the
+    reason the rest, up to 60; each keeps a few even on the narrowest terminal.
+    """
+    room = max(width - KEY_COLUMNS_WIDTH, 0) - 4  # the two columns' padding
+    path = min(max(room * 11 // 20, 16), 64)
+    return path, min(max(room - path, 12), 60)
+
+
+def cut_start(text: str, width: int) -> str:
+    """``text`` cut to ``width`` characters from its start: ``"…/2024-05-03/part-092.csv.gz"``."""
+    return text if len(text) <= width else "…" + text[len(text) - width + 1 :]
+
+
+def cut_end(text: str, width: int) -> str:
+    """``text`` cut to ``width`` characters at its end: ``"no symbol mapping f…"``."""
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def sources_text(sources: pl.DataFrame) -> Text:

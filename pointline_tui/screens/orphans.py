@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 import polars as pl
 from rich.text import Text
@@ -14,14 +14,13 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 from textual.worker import Worker, WorkerState
 
+from pointline_tui.context import LakeContext, lake_context
 from pointline_tui.formatting import files, human_bytes, partition_label, short_file_name
-from pointline_tui.screens.dialogs import TypedConfirmModal
+from pointline_tui.screens.dialogs import READ_ONLY, TypedConfirmModal
 from pointline_tui.screens.errors import report_worker_error
 from pointline_tui.storage.models import OrphanReport
+from pointline_tui.text import safe_text
 from pointline_tui.widgets.frame_table import Column, FrameTable
-
-if TYPE_CHECKING:
-    from pointline_tui.app import PointlineApp
 
 MIN_AGE_HOURS = 24
 ORPHAN_COLUMNS = [
@@ -47,7 +46,8 @@ class OrphansScreen(Screen[bool]):
     CSS_PATH = "maintenance.tcss"
     BINDINGS = [
         Binding("y", "confirm", "Delete"),
-        Binding("escape", "close", "Close"),
+        Binding("escape", "cancel", "Cancel"),
+        Binding("escape", "close", "Close"),  # once it has deleted: check_action picks one
     ]
 
     class Listed(Message):
@@ -62,6 +62,7 @@ class OrphansScreen(Screen[bool]):
         self.table = table
         self.dry_run: OrphanReport | None = None
         self.done: OrphanReport | None = None
+        self._deleting = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -78,8 +79,8 @@ class OrphansScreen(Screen[bool]):
         self._run(dry_run=True)
 
     @property
-    def lake_app(self) -> PointlineApp:
-        return self.app  # type: ignore[return-value]
+    def lake_app(self) -> LakeContext:
+        return lake_context(self)
 
     @work(thread=True, exclusive=True, group="orphans", exit_on_error=False)
     def _run(self, *, dry_run: bool) -> None:
@@ -92,7 +93,19 @@ class OrphansScreen(Screen[bool]):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         report_worker_error(self, event)
         if event.state == WorkerState.ERROR:
-            self.query_one("#orphan-summary", Static).update(f"Refused: {event.worker.error}")
+            error = safe_text(event.worker.error)
+            self.query_one("#orphan-summary", Static).update(f"Refused: {error}")
+        if event.worker.is_finished and self._deleting:
+            self._deleting = False
+            self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Once deleting has started only Escape applies, and it closes.
+        if action in ("confirm", "cancel"):
+            return self.done is None and not self._deleting
+        if action == "close":
+            return self.done is not None or self._deleting
+        return True
 
     def on_orphans_screen_listed(self, message: Listed) -> None:
         report = message.report
@@ -100,6 +113,7 @@ class OrphansScreen(Screen[bool]):
             self.dry_run = report
         else:
             self.done = report
+            self.refresh_bindings()
         self.query_one(FrameTable).show(_frame(report))
         verb = "would free" if report.dry_run else "freed"
         summary = f"{files(report.files_removed)}: {verb} {human_bytes(report.bytes_freed)}"
@@ -112,18 +126,20 @@ class OrphansScreen(Screen[bool]):
         self.query_one("#orphan-summary", Static).update(summary)
 
     def action_confirm(self) -> None:
-        dry = self.dry_run
-        if dry is None or self.done is not None:
-            return
         if self.lake_app.read_only:
-            self.notify("Read-only: nothing is deleted (open the lake without --read-only)")
+            self.notify(READ_ONLY, severity="warning")
+            return
+        dry = self.dry_run
+        if dry is None or self.done is not None or self._deleting:
             return
         if not dry.files_removed:
             self.notify("Nothing to delete", severity="warning")
             return
 
         def confirmed(yes: bool | None) -> None:  # noqa: FBT001 - a callback
-            if yes:
+            if yes and self.done is None and not self._deleting:
+                self._deleting = True
+                self.refresh_bindings()
                 self._run(dry_run=False)
 
         question = (
@@ -131,6 +147,9 @@ class OrphansScreen(Screen[bool]):
             f"{self.table} that no version of its log names?"
         )
         self.app.push_screen(TypedConfirmModal(question, self.table), confirmed)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
 
     def action_close(self) -> None:
         self.dismiss(self.done is not None)

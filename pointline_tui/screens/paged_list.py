@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from rich.text import Text
 from textual import on, work
@@ -16,12 +16,10 @@ from textual.widget import Widget
 from textual.widgets import Footer, Header, Input, Static
 from textual.worker import Worker
 
+from pointline_tui.context import LakeContext, lake_context
 from pointline_tui.lake.paging import Page
 from pointline_tui.screens.errors import report_worker_error
 from pointline_tui.widgets.frame_table import Column, FrameTable
-
-if TYPE_CHECKING:
-    from pointline_tui.app import PointlineApp
 
 
 class Filters(Protocol):
@@ -82,8 +80,8 @@ class PagedListScreen(Screen[None], Generic[FiltersT]):
         self.current_page: Page | None = None
 
     @property
-    def lake_app(self) -> PointlineApp:
-        return self.app  # type: ignore[return-value]
+    def lake_app(self) -> LakeContext:
+        return lake_context(self)
 
     @property
     def _search_bar(self) -> Widget:
@@ -94,6 +92,10 @@ class PagedListScreen(Screen[None], Generic[FiltersT]):
     def compose_summary(self) -> ComposeResult:
         """The widgets above the filter line (none by default)."""
         yield from ()
+
+    def _columns(self) -> list[Column]:
+        """The table's columns (``COLUMNS`` by default)."""
+        return self.COLUMNS
 
     def _read_page(self, filters: FiltersT, offset: int) -> Page:
         """Read up to ``PAGE_SIZE`` rows matching ``filters`` from ``offset`` (in a thread)."""
@@ -126,7 +128,7 @@ class PagedListScreen(Screen[None], Generic[FiltersT]):
             yield Input(
                 placeholder=self.SEARCH_PLACEHOLDER, id=f"{prefix}-search", classes="search"
             )
-        yield FrameTable(self.COLUMNS, page_size=self.PAGE_SIZE, id=f"{prefix}-table")
+        yield FrameTable(self._columns(), page_size=self.PAGE_SIZE, id=f"{prefix}-table")
         yield Static(id=f"{prefix}-position", classes="position", markup=False)
         if self.DETAIL_SCROLLS:
             # Scrollable (tab focuses it) so a long detail can be read in full.

@@ -1,8 +1,10 @@
-"""Quarantined rows from ``validation_log``: counts, filtered pages read lazily, CSV export."""
+"""Quarantined rows from ``validation_log``: counts, filtered pages read lazily, export."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,12 +18,14 @@ from textual.widgets import Static
 
 from pointline_tui.formatting import count, utc_from_us
 from pointline_tui.lake.paging import Page
+from pointline_tui.screens.export import ExportModal, ExportResult, copy_text
 from pointline_tui.screens.manifest import ManifestScreen
 from pointline_tui.screens.paged_list import PagedListScreen
 from pointline_tui.text import one_line, safe_text
 from pointline_tui.widgets.frame_table import Column, FrameTable
 
-EXPORT_PREFIX = "quarantine-export-"
+EXPORT_FOLDER = "pointline-exports"
+"""Where exports go by default, in the operator's home folder."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +36,9 @@ class RowFilters:
     source_table: str | None = None
     file_id: int | None = None
     symbol: str | None = None
+    """This symbol exactly."""
+    search: str | None = None
+    """Part of a symbol in any case, or (a whole number) also a file id: what ``/`` sets."""
 
     def as_kwargs(self) -> dict[str, Any]:
         """The keyword arguments of ``QuarantineView.page`` and ``export``."""
@@ -49,23 +56,16 @@ class RowFilters:
             )
             if value is not None
         ]
+        if self.search:
+            also = f" or file {self.search}" if _whole_number(self.search) else ""
+            parts.append(f"symbol ~ {self.search!r}{also}")
         return " · ".join(parts) or "none"
 
 
-def next_export_path(folder: Path) -> Path:
-    """Reserve ``quarantine-export-<N>.csv`` in ``folder`` with the first free N (from 1).
-
-    The file is created empty here, so a concurrent export cannot pick the same name.
-    """
-    n = 1
-    while True:
-        path = folder / f"{EXPORT_PREFIX}{n}.csv"
-        try:
-            path.open("x").close()
-        except FileExistsError:
-            n += 1
-            continue
-        return path
+def default_export_path(folder: Path, filters: RowFilters, now: datetime) -> Path:
+    """``folder/quarantine-<table or all>-<UTC time>.csv``: a new name for every export."""
+    table = re.sub(r"[^A-Za-z0-9_.-]+", "_", filters.source_table or "all").strip("._") or "all"
+    return folder / f"quarantine-{table}-{now.astimezone(UTC):%Y%m%dT%H%M%SZ}.csv"
 
 
 class QuarantineScreen(PagedListScreen[RowFilters]):
@@ -85,14 +85,19 @@ class QuarantineScreen(PagedListScreen[RowFilters]):
         Column("data_type", "type"),
         Column("bronze_path", "bronze path", one_line),
     ]
-    SEARCH_PROMPT = "symbol or file_id "
-    SEARCH_PLACEHOLDER = "exact symbol, or digits for a file_id; enter applies, esc closes"
+    SEARCH_PROMPT = "symbol or file id "
+    SEARCH_PLACEHOLDER = "part of a symbol (any case) or a file id; enter applies, esc closes"
+    # The footer fits 80 columns: m and q (this screen) are hidden, the help lists them.
     BINDINGS = [
         Binding("f", "cycle_rule", "Rule"),
         Binding("t", "cycle_table", "Table"),
         Binding("slash", "search", "Find", key_display="/"),
         Binding("c", "clear", "Clear"),
         Binding("e", "export", "Export"),
+        Binding("y", "copy('bronze_path', 'bronze path')", "Copy"),
+        Binding("Y", "copy('field_value', 'field value')", "Copy value", show=False),
+        Binding("m", "app.show_manifest", "Manifest", show=False),
+        Binding("q", "app.show_quarantine", "Quarantine", show=False),
     ]
 
     class CountsLoaded(Message):
@@ -103,22 +108,18 @@ class QuarantineScreen(PagedListScreen[RowFilters]):
             self.rules = rules
             self.tables = tables
 
-    class ExportFinished(Message):
-        """``rows`` rows were written to ``path``."""
-
-        def __init__(self, path: Path, rows: int) -> None:
-            super().__init__()
-            self.path = path
-            self.rows = rows
-
     def __init__(
         self,
         *,
         file_id: int | None = None,
         rule: str | None = None,
         source_table: str | None = None,
+        export_folder: Path | None = None,
     ) -> None:
         super().__init__(RowFilters(rule=rule, source_table=source_table, file_id=file_id))
+        self.export_folder = export_folder
+        """Where an export goes by default (``None``: ``~/pointline-exports``, read from
+        ``HOME`` when the export starts)."""
         self.rules: tuple[str, ...] = ()
         self.tables: tuple[str, ...] = ()
         self._counts: tuple[pl.DataFrame, pl.DataFrame] | None = None
@@ -142,16 +143,10 @@ class QuarantineScreen(PagedListScreen[RowFilters]):
         view = self.lake_app.reader.quarantine()
         return view.page(**filters.as_kwargs(), offset=offset, limit=self.PAGE_SIZE)
 
-    @work(thread=True, group="quarantine-export", exit_on_error=False)
-    def _export(self, filters: RowFilters, folder: Path) -> None:
+    def _write_export(self, filters: RowFilters, path: Path, overwrite: bool) -> int:  # noqa: FBT001
+        """Write the rows of ``filters`` to ``path`` (in the export dialog's worker)."""
         view = self.lake_app.reader.quarantine()
-        path = next_export_path(folder)
-        try:
-            rows = view.export(path, **filters.as_kwargs())
-        except BaseException:
-            path.unlink(missing_ok=True)  # do not leave the reserved, empty file behind
-            raise
-        self.post_message(self.ExportFinished(path, rows))
+        return view.export(path, overwrite=overwrite, **filters.as_kwargs())
 
     # -- results ------------------------------------------------------------------------------
 
@@ -162,13 +157,14 @@ class QuarantineScreen(PagedListScreen[RowFilters]):
         self.tables = tuple(t for t in message.tables.get_column("source_table") if t is not None)
         self._show_filters()
 
-    def on_quarantine_screen_export_finished(self, message: ExportFinished) -> None:
-        self.notify(
-            f"exported {count(message.rows)} rows to {message.path}",
-            title="Export",
-            markup=False,
-            timeout=6,
-        )
+    def _exported(self, result: ExportResult | None) -> None:
+        if result is not None:
+            self.notify(
+                f"exported {count(result.rows)} rows to {result.path}",
+                title="Export",
+                markup=False,
+                timeout=6,
+            )
 
     @on(FrameTable.RowChosen)
     def _row_chosen(self, event: FrameTable.RowChosen) -> None:
@@ -205,20 +201,44 @@ class QuarantineScreen(PagedListScreen[RowFilters]):
         self._reload(replace(self.filters, source_table=table))
 
     def _search_text(self) -> str:
-        current = self.filters.file_id if self.filters.file_id is not None else self.filters.symbol
-        return "" if current is None else str(current)
+        filters = self.filters
+        current = filters.search or filters.symbol
+        if current is None and filters.file_id is not None:
+            current = str(filters.file_id)
+        return current or ""
 
     def _filters_for_search(self, text: str) -> RowFilters:
-        file_id = int(text) if text.isdigit() else None
-        symbol = text if text and file_id is None else None
-        return replace(self.filters, file_id=file_id, symbol=symbol)
+        # The search replaces an exact symbol or file (a jump from the manifest), not the rest.
+        return replace(self.filters, file_id=None, symbol=None, search=text or None)
 
     def action_clear(self) -> None:
         self._reload(RowFilters())
 
     def action_export(self) -> None:
-        self.notify(f"exporting rows ({self.filters.describe()})…", timeout=2, markup=False)
-        self._export(self.filters, Path.cwd())
+        filters = self.filters
+        page = self.current_page  # the current filters' page unless one is loading
+        known = page is not None and not self.query_one(FrameTable).loading
+        rows = f"{count(page.total)} " if known and page is not None else ""
+        folder = self.export_folder or Path.home() / EXPORT_FOLDER
+        dialog = ExportModal(
+            f"{rows}quarantined rows (filter: {filters.describe()})",
+            default_export_path(folder, filters, datetime.now(UTC)),
+            lambda path, overwrite: self._write_export(filters, path, overwrite),
+        )
+        self.app.push_screen(dialog, self._exported)
+
+    def action_copy(self, column: str, label: str) -> None:
+        """Copy the highlighted row's ``column`` (its bronze path, or ``Y``: its field value)."""
+        row = self.query_one(FrameTable).current_row()
+        value = None if row is None else row.get(column)
+        if value is None or value == "":
+            self.notify(f"no {label} to copy", timeout=2)
+            return
+        copy_text(self.app, str(value))
+
+
+def _whole_number(text: str) -> bool:
+    return text.isascii() and text.isdigit()
 
 
 def _next(options: tuple[str, ...], current: str | None) -> str | None:

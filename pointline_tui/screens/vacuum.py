@@ -3,33 +3,26 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
 
 import polars as pl
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Label, Static
-from textual.worker import get_current_worker
+from textual.widgets import Footer, Header, Static
+from textual.worker import Worker, WorkerState, get_current_worker
 
-from pointline_tui.formatting import (
-    count,
-    human_bytes,
-    partition_label,
-    short_file_name,
-    whole_number,
-)
+from pointline_tui.context import LakeContext, lake_context
+from pointline_tui.formatting import count, files, human_bytes, partition_label, short_file_name
 from pointline_tui.maintenance import Partition, oldest_restorable_version
+from pointline_tui.screens.dialogs import READ_ONLY, TypedConfirmModal
 from pointline_tui.screens.errors import report_worker_error
+from pointline_tui.screens.forms import NumberField
+from pointline_tui.storage.limits import RETENTION_HOURS
 from pointline_tui.storage.models import VacuumReport
 from pointline_tui.widgets.frame_table import Column, FrameTable
-
-if TYPE_CHECKING:
-    from pointline_tui.app import PointlineApp
 
 FILE_COLUMNS = [
     Column("partition", "partition"),
@@ -59,7 +52,8 @@ class VacuumScreen(Screen[bool]):
     BINDINGS = [
         Binding("y", "confirm", "Vacuum"),
         Binding("t", "edit_retention", "Retention"),
-        Binding("escape", "close", "Cancel / Close"),
+        Binding("escape", "cancel", "Cancel"),
+        Binding("escape", "close", "Close"),  # once it has vacuumed: check_action picks one
     ]
 
     class DryRunLoaded(Message):
@@ -96,12 +90,15 @@ class VacuumScreen(Screen[bool]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(Text(f"Vacuum {self.table}: {self.scope}", style="bold"), classes="title")
-        with Horizontal(classes="field"):
-            yield Label("Retention (hours) ")
-            yield Input(str(self.retention_hours), type="integer", id="retention")
+        yield NumberField(
+            "Retention (hours)",
+            RETENTION_HOURS,
+            self.retention_hours,
+            input_id="retention",
+            id="retention-field",
+        )
         yield FrameTable(FILE_COLUMNS, id="vacuum-files")
         yield Static(id="vacuum-summary", markup=False)
-        yield Input(placeholder="type the table name to confirm", id="confirm-name")
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
@@ -113,7 +110,7 @@ class VacuumScreen(Screen[bool]):
 
     @work(thread=True, exclusive=True, group="vacuum", exit_on_error=False)
     def _load(self, retention_hours: int) -> None:
-        app: PointlineApp = self.app  # type: ignore[assignment]
+        app = lake_context(self)
         partitions = self._scope()
         app.reader.refresh(self.table)
         report = app.vacuum.vacuum_table(
@@ -143,7 +140,7 @@ class VacuumScreen(Screen[bool]):
 
     @work(thread=True, exclusive=True, group="vacuum", exit_on_error=False)
     def _vacuum(self, dry: DryRun, enforce: bool) -> None:  # noqa: FBT001 - a worker's argument
-        app: PointlineApp = self.app  # type: ignore[assignment]
+        app = lake_context(self)
         report = app.vacuum.vacuum_table(
             self.table,
             retention_hours=dry.retention_hours,  # exactly what the dry run on screen showed
@@ -152,10 +149,23 @@ class VacuumScreen(Screen[bool]):
         )
         self.post_message(self.VacuumDone(report))
 
-    def on_worker_state_changed(self, event: Any) -> None:
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         report_worker_error(self, event)
         if event.worker.name == "_vacuum" and event.worker.is_finished:
             self._vacuuming = False
+            self.query_one(NumberField).disabled = self.done is not None
+            self.refresh_bindings()
+            if event.state == WorkerState.ERROR:  # some files may be gone: list what is left
+                self.dry_run = None
+                self._load(self.retention_hours)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Once deleting has started only Escape applies, and it closes.
+        if action in ("confirm", "edit_retention", "cancel"):
+            return self.done is None and not self._vacuuming
+        if action == "close":
+            return self.done is not None or self._vacuuming
+        return True
 
     def _current(self, dry: DryRun) -> bool:
         """Whether ``dry`` is the dry run of the retention and partitions on screen."""
@@ -177,15 +187,15 @@ class VacuumScreen(Screen[bool]):
         if below:
             lines.append(
                 f"⚠ {self.retention_hours} h is below the minimum: older versions stop being "
-                f"restorable. Type {self.table!r} below and press Enter to go ahead."
+                "restorable. y asks for the table name to go ahead."
             )
-        self.set_class(below, "-needs-name")
         self.query_one("#vacuum-summary", Static).update("\n".join(lines))
 
     def on_vacuum_screen_vacuum_done(self, message: VacuumDone) -> None:
         self.done = report = message.report
         self._vacuuming = False
-        self.set_class(False, "-needs-name")
+        self.query_one(NumberField).disabled = True
+        self.refresh_bindings()
         self.query_one("#vacuum-summary", Static).update(
             f"Vacuumed ({self.scope}): removed {count(report.files_removed)} files, freed "
             f"{human_bytes(report.bytes_freed)}. Escape closes."
@@ -194,25 +204,17 @@ class VacuumScreen(Screen[bool]):
 
     def action_edit_retention(self) -> None:
         if self.done is None and not self._vacuuming:
-            self.query_one("#retention", Input).focus()
+            self.query_one(NumberField).focus_input()
 
-    @on(Input.Submitted, "#retention")
-    def _retention_submitted(self, event: Input.Submitted) -> None:
+    @on(NumberField.Accepted, "#retention-field")
+    def _retention_accepted(self, event: NumberField.Accepted) -> None:
         if self.done is not None or self._vacuuming:
             self.notify("The vacuum has started: its retention can no longer change")
             return
-        value = whole_number(event.value, minimum=0)
-        if value is None:
-            self.notify(
-                f"Retention must be a whole number of hours ≥ 0, not {event.value!r}",
-                severity="error",
-                markup=False,
-            )
-            return
-        self.retention_hours = value
+        self.retention_hours = event.value
         self.dry_run = None  # nothing may be confirmed before this retention's dry run is shown
         self.query_one(FrameTable).focus()
-        self._load(value)
+        self._load(event.value)
 
     def _shown_dry_run(self) -> DryRun | None:
         """The dry run on screen, if it is the current one and nothing has been deleted yet."""
@@ -227,45 +229,48 @@ class VacuumScreen(Screen[bool]):
         return dry
 
     def action_confirm(self) -> None:
+        app = lake_context(self)
+        if app.read_only:
+            self.notify(READ_ONLY, severity="warning")
+            return
         dry = self._shown_dry_run()
         if dry is None:
             return
         if not dry.report.files_removed:
             self.notify("Nothing to vacuum at this retention", severity="warning")
             return
-        if self.retention_hours < dry.minimum_hours:
-            self.query_one("#confirm-name", Input).focus()
-            self.notify(f"Type {self.table} and press Enter to confirm", markup=False)
+        if self.retention_hours >= dry.minimum_hours:
+            self._start_vacuum(dry, enforce=True)
             return
-        self._start_vacuum(dry, enforce=True)
+
+        def confirmed(yes: bool | None) -> None:  # noqa: FBT001 - a callback
+            if yes and self._shown_dry_run() is dry:  # still the dry run the question named
+                self._start_vacuum(dry, enforce=False)
+
+        question = (
+            f"Delete {files(dry.report.files_removed)} ({human_bytes(dry.report.bytes_freed)}) "
+            f"of {self.table} at {self.retention_hours} h, below its minimum retention of "
+            f"{dry.minimum_hours} h? Versions older than that stop being restorable."
+        )
+        self.app.push_screen(TypedConfirmModal(question, self.table), confirmed)
 
     def _start_vacuum(self, dry: DryRun, *, enforce: bool) -> None:
         self._vacuuming = True
+        self.query_one(NumberField).disabled = True  # the retention deleting now is fixed
+        self.refresh_bindings()
+        self.query_one("#vacuum-summary", Static).update(
+            f"Vacuuming ({self.scope}): deleting {files(dry.report.files_removed)} …"
+        )
         self._vacuum(dry, enforce)
 
-    @on(Input.Submitted, "#confirm-name")
-    def _name_submitted(self, event: Input.Submitted) -> None:
-        dry = self._shown_dry_run()
-        if dry is None:
-            event.input.value = ""
-            return
-        if event.value.strip() != self.table:
-            event.input.value = ""
-            self.notify(
-                f"{event.value!r} is not {self.table!r}: nothing deleted",
-                severity="error",
-                markup=False,
-            )
-            return
-        event.input.value = ""
-        self.query_one(FrameTable).focus()
-        self._start_vacuum(dry, enforce=False)
+    def action_cancel(self) -> None:
+        self.dismiss(False)
 
     def action_close(self) -> None:
         self.dismiss(self.done is not None)
 
 
-def _files_frame(table: str, app: PointlineApp | None, report: VacuumReport) -> pl.DataFrame:
+def _files_frame(table: str, app: LakeContext | None, report: VacuumReport) -> pl.DataFrame:
     """Candidates grouped by partition folder, with their sizes from the dry run's listing."""
     root = None if app is None else app.reader.silver_root / table
     rows = []

@@ -12,6 +12,7 @@ from textual.binding import Binding
 from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.widgets import DataTable
+from textual.widgets.data_table import ColumnKey
 
 from pointline_tui.text import one_line
 
@@ -26,14 +27,33 @@ class Column:
     label: str
     format: Formatter = str
     numeric: bool = False
+    key: bool = False
+    """A key column (exchange, date): the leading key columns stay put when the rest scrolls."""
+
+
+SORT_MARKS = {True: "▼", False: "△"}
+"""After the sorted column's label: descending, ascending (``▲`` marks hot partitions)."""
 
 
 class FrameTable(DataTable[Text]):
     """A page of ``page_size`` rows of a frame; ``[``/``]`` page, ``s``/``S`` sort.
 
     The frame itself stays in Polars: only the visible page becomes widget rows, because a
-    DataTable needs about 0.7 s per 1,000 rows to become ready.
+    DataTable needs about 0.7 s per 1,000 rows to become ready. Up and down go on to the
+    previous or next page at its edges; home and end go to the first and last row.
     """
+
+    DEFAULT_CSS = """
+    FrameTable:nocolor > .datatable--cursor,
+    FrameTable:nocolor > .datatable--fixed-cursor {
+        text-style: underline;
+    }
+    FrameTable:nocolor:focus > .datatable--cursor,
+    FrameTable:nocolor:focus > .datatable--fixed-cursor {
+        text-style: reverse;
+    }
+    """
+    """Without colour the cursor row still shows: underlined, reversed when focused."""
 
     BINDINGS = [
         Binding("right_square_bracket", "page(1)", "Next page", show=False),
@@ -91,9 +111,28 @@ class FrameTable(DataTable[Text]):
         self._add_columns()
 
     def _add_columns(self) -> None:
-        self.add_column(" ", key="__mark__", width=1)
+        # Marked and hot at once shows two signs ("●▲").
+        self.add_column(" ", key="__mark__", width=1 if self.marker is None else 2)
         for col in self.frame_columns:
-            self.add_column(col.label, key=col.name)
+            self.add_column(self._label(col), key=col.name)
+        keys = 0
+        while keys < len(self.frame_columns) and self.frame_columns[keys].key:
+            keys += 1
+        self.fixed_columns = 1 + keys if keys else 0
+
+    def _label(self, col: Column) -> Text:
+        label = col.label
+        if col.name == self.sort_column:
+            label += f" {SORT_MARKS[self.sort_descending]}"
+        return Text(label, justify="right" if col.numeric else "left")
+
+    def _relabel(self) -> None:
+        """Show the sort mark on the sorted column's header (widths follow on render)."""
+        for col in self.frame_columns:
+            column = self.columns.get(ColumnKey(col.name))
+            if column is not None:
+                column.label = self._label(col)
+                column.content_width = max(column.content_width, column.label.cell_len)
 
     def show(self, frame: pl.DataFrame, *, keep_page: bool = False) -> None:
         """Show ``frame`` (filtered and sorted as currently chosen), from its first page."""
@@ -125,6 +164,40 @@ class FrameTable(DataTable[Text]):
             sort = f" · sorted by {self.sort_column} {'desc' if self.sort_descending else 'asc'}"
         return f"rows {first:,}-{last:,} of {self.total_rows:,}{sort}"
 
+    @property
+    def sorting(self) -> tuple[str | None, bool]:
+        """The sorted column (``None``: the frame's order) and whether it is descending."""
+        return self.sort_column, self.sort_descending
+
+    def set_sorting(self, column: str | None, *, descending: bool) -> None:
+        """Sort by ``column`` from the next ``show`` on (a column not shown: no sort)."""
+        self.sort_column = column if column in self.sortable else None
+        self.sort_descending = descending and self.sort_column is not None
+        self._relabel()
+
+    def go_to(self, **values: Any) -> bool:
+        """Put the cursor on the first row holding ``values`` (its page shown); found?"""
+        frame = self._sorted()
+        if frame.is_empty() or not set(values) <= set(frame.columns):
+            return False
+        matches = pl.all_horizontal(pl.col(k).eq_missing(v) for k, v in values.items())
+        hits = frame.with_row_index("__row__").filter(matches)
+        if hits.is_empty():
+            return False
+        self._go_to_index(int(hits["__row__"][0]))
+        return True
+
+    def _go_to_index(self, index: int) -> None:
+        if not self.total_rows:
+            return
+        index = min(max(index, 0), self.total_rows - 1)
+        page, row = divmod(index, self.page_size)
+        if page != self.page_index:
+            self.page_index = page
+            self._render_page(cursor=row)
+        else:
+            self.move_cursor(row=row)
+
     def current_row(self) -> dict[str, Any] | None:
         """The frame row under the cursor."""
         index = self.page_index * self.page_size + self.cursor_row
@@ -138,6 +211,27 @@ class FrameTable(DataTable[Text]):
             self.page_index = page
             self._render_page()
 
+    def action_cursor_down(self) -> None:
+        if self.row_count and self.cursor_row == self.row_count - 1:
+            self._go_to_index((self.page_index + 1) * self.page_size)  # the next page's first
+        else:
+            super().action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        if self.row_count and self.cursor_row == 0 and self.page_index:
+            self._go_to_index(self.page_index * self.page_size - 1)  # the previous page's last
+        else:
+            super().action_cursor_up()
+
+    def action_scroll_home(self) -> None:
+        self._go_to_index(0)
+
+    def action_scroll_end(self) -> None:
+        self._go_to_index(self.total_rows - 1)
+
+    action_scroll_top = action_scroll_home
+    action_scroll_bottom = action_scroll_end
+
     def action_sort(self) -> None:
         names = list(self.sortable)
         if self.sort_column in names:
@@ -147,12 +241,14 @@ class FrameTable(DataTable[Text]):
             self.sort_column = names[0] if names else None
         self.sort_descending = self.sort_column is not None and self._is_numeric(self.sort_column)
         self.page_index = 0
+        self._relabel()
         self._render_page()
 
     def action_reverse(self) -> None:
         if self.sort_column:
             self.sort_descending = not self.sort_descending
             self.page_index = 0
+            self._relabel()
             self._render_page()
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
@@ -180,8 +276,9 @@ class FrameTable(DataTable[Text]):
             )
         return self.frame
 
-    def _render_page(self) -> None:
-        cursor = self.cursor_row
+    def _render_page(self, *, cursor: int | None = None) -> None:
+        """Show the current page, the cursor on row ``cursor`` (default: where it was)."""
+        cursor = self.cursor_row if cursor is None else cursor
         self.clear()
         start = self.page_index * self.page_size
         page = self._sorted().slice(start, self.page_size)

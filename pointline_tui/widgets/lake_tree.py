@@ -14,6 +14,7 @@ from textual.widgets.tree import TreeNode
 from pointline_tui.formatting import count
 from pointline_tui.lake.catalog import TableEntry
 from pointline_tui.storage.models import Finding
+from pointline_tui.text import one_line
 
 NodeKind = Literal["lake", "group", "table", "exchange", "partition"]
 
@@ -46,15 +47,34 @@ class LakeTree(Tree[LakeNode]):
     """Tables grouped as Events / Dimensions / Control; event tables expand to partitions.
 
     A table's exchanges are added when its partition statistics arrive (the screen loads them
-    in a worker on expand); an exchange's dates are added when it is expanded.
+    in a worker on expand); an exchange's dates are added when it is expanded. An unpartitioned
+    table is one partition: its statistics mark it hot. The root is hidden (two columns more
+    for names at 80 columns); a group shows the lake overview.
     """
+
+    DEFAULT_CSS = """
+    LakeTree:nocolor > .tree--cursor {
+        text-style: underline;
+    }
+    LakeTree:nocolor:focus > .tree--cursor {
+        text-style: reverse;
+    }
+    """
+    """Without colour the cursor line still shows: underlined, reversed when focused."""
+
+    MIN_WIDTH = 12
+    """The narrowest the tree is made with ``<`` (and the least it leaves to the detail)."""
+    WIDTH_STEP = 4
+    """Columns that one ``<`` or ``>`` takes from or gives to the tree."""
 
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's name
         super().__init__("lake", LakeNode("lake"), id=id)
-        self.show_root = True
+        self.show_root = False
         self.guide_depth = 2
         self._stats: dict[str, pl.DataFrame] = {}
         self._health: dict[str, tuple[int, int]] = {}
+        self._hot_tables: set[str] = set()
+        """Unpartitioned tables that are hot (their one partition is)."""
 
     def show_catalog(self, entries: tuple[TableEntry, ...]) -> list[str]:
         """Rebuild the tree's groups and tables; return the tables that were expanded.
@@ -66,6 +86,7 @@ class LakeTree(Tree[LakeNode]):
         }
         self.root.remove_children()
         self._stats.clear()
+        self._hot_tables.clear()
         groups: dict[str, TreeNode[LakeNode]] = {}
         for entry in entries:
             group = groups.get(entry.group)
@@ -100,25 +121,33 @@ class LakeTree(Tree[LakeNode]):
     def show_partitions(self, table: str, stats: pl.DataFrame) -> None:
         """Add the exchanges of ``table`` (each with its partition and hot counts)."""
         self._stats[table] = stats
+        unpartitioned = (
+            stats.is_empty() or stats.get_column("exchange").null_count() == stats.height
+        )
+        self._hot_tables.discard(table)
+        if unpartitioned and stats.get_column("hot").any():
+            self._hot_tables.add(table)
         node = self._table_node(table)
         if node is None:
             return
         if node.data is not None and node.data.entry is not None:
             node.set_label(self._label(node.data.entry))  # drop the loading mark
-        node.remove_children()
-        node.expand()
-        if stats.is_empty() or stats.get_column("exchange").null_count() == stats.height:
+        if unpartitioned:
             node.allow_expand = False
             return
+        if not node.allow_expand:
+            return  # a table that is listed, not browsed (not an event table)
+        node.remove_children()
+        node.expand()
         per_exchange = (
             stats.group_by("exchange")
             .agg(partitions=pl.len(), hot=pl.col("hot").sum())
             .sort("exchange")
         )
         for exchange, partitions, hot in per_exchange.iter_rows():
-            label = Text(exchange)
-            if hot:
-                label.append(f" {HOT_MARK}{hot}", style="bold yellow")
+            # The hot count first: a narrow tree cuts the end of a long name, never the mark.
+            mark = (f"{HOT_MARK}{hot} ", "bold yellow") if hot else ""
+            label = Text.assemble(mark, one_line(exchange))  # a value: shown, never obeyed
             label.append(f" ({count(partitions)})", style="dim")
             node.add(label, LakeNode("exchange", table=table, exchange=exchange))
 
@@ -133,12 +162,26 @@ class LakeTree(Tree[LakeNode]):
 
     def _label(self, entry: TableEntry) -> Text:
         label = _table_label(entry)
+        if entry.name in self._hot_tables:
+            label.append(f" {HOT_MARK}", style="bold yellow")
         errors, warnings = self._health.get(entry.name, (0, 0))
         if entry.state in ("delta", "empty") and errors:
             label.append(f" {ERROR_MARK}{errors}", style="bold red")
         elif entry.state in ("delta", "empty") and warnings:
             label.append(f" {WARNING_MARK}{warnings}", style="bold yellow")
         return label
+
+    def resize(self, step: int, *, available: int) -> None:
+        """Narrow (``step`` < 0) or widen the tree by ``WIDTH_STEP`` columns; show it if hidden.
+
+        ``available`` is the screen's width: the tree leaves ``MIN_WIDTH`` of it to the detail.
+        """
+        if not self.display:
+            self.display = True
+            return
+        width = self.outer_size.width + step * self.WIDTH_STEP
+        width = max(self.MIN_WIDTH, min(width, available - self.MIN_WIDTH))
+        self.styles.width = self.styles.max_width = width
 
     def has_partitions(self, table: str) -> bool:
         return table in self._stats
@@ -181,7 +224,7 @@ class LakeTree(Tree[LakeNode]):
 
 
 def _table_label(entry: TableEntry) -> Text:
-    label = Text(entry.name)
+    label = Text(one_line(entry.name))  # a folder name: its escapes shown, never obeyed
     if entry.state == "empty":
         label.append(" (empty)", style="dim")
     elif entry.state in ("not_delta", "damaged"):

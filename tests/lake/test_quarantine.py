@@ -5,7 +5,7 @@ import polars as pl
 import pytest
 
 from pointline_tui.lake import LakeReader
-from pointline_tui.lake.quarantine import PAGE_SCHEMA
+from pointline_tui.lake.quarantine import PAGE_SCHEMA, ExportExistsError
 from pointline_tui.storage.delta.quarantine_store import DeltaQuarantineStore
 from pointline_tui.storage.models import StorageOperationError
 from tests.frames import trades
@@ -126,10 +126,99 @@ def test_export(
 
 def test_export_errors(lake: tuple[Path, dict[str, int], pl.DataFrame], tmp_path: Path) -> None:
     view = LakeReader(lake[0]).quarantine()
+    out = tmp_path / "out"
     with pytest.raises(ValueError, match="csv or .parquet"):
-        view.export(tmp_path / "rows.json")
-    with pytest.raises(StorageOperationError, match="could not export"):
-        view.export(tmp_path / "missing-dir" / "rows.csv")
+        view.export(out / "rows.json")
+    note = out / "note.txt"
+    out.mkdir()
+    note.write_text("a file\n")
+    for target in (note / "rows.csv", note / "sub" / "rows.csv"):
+        with pytest.raises(StorageOperationError) as caught:
+            view.export(target)
+        assert str(caught.value) == f"cannot write {target}: {note} is not a folder"
+    assert [p.name for p in out.iterdir()] == ["note.txt"]
+    assert view.export(out / "missing" / "dir" / "rows.csv") == 74  # folders are made
+
+
+def test_export_never_replaces_a_file_unasked(
+    lake: tuple[Path, dict[str, int], pl.DataFrame], tmp_path: Path
+) -> None:
+    view = LakeReader(lake[0]).quarantine()
+    out = tmp_path / "out" / "rows.csv"
+    out.parent.mkdir()
+    out.write_text("keep me\n")
+    with pytest.raises(ExportExistsError) as caught:
+        view.export(out, rule="stale_symbol")
+    assert isinstance(caught.value, FileExistsError)
+    assert caught.value.path == out
+    assert out.read_text() == "keep me\n"
+    assert view.export(out, rule="stale_symbol", overwrite=True) == 7
+    assert pl.read_csv(out).height == 7
+    assert [p.name for p in out.parent.iterdir()] == ["rows.csv"]  # no partial file left
+
+
+def test_failed_export_leaves_nothing(
+    lake: tuple[Path, dict[str, int], pl.DataFrame], tmp_path: Path
+) -> None:
+    silver, _, _ = lake
+    view = LakeReader(silver).quarantine()
+    Path(view._snapshot.files[-1]).unlink()  # a data file gone: the scan fails mid-way
+    out = tmp_path / "out"
+    with pytest.raises(StorageOperationError, match=f"cannot write {out / 'rows.parquet'}: "):
+        view.export(out / "rows.parquet")
+    assert list(out.iterdir()) == []
+
+
+def test_a_written_export_never_lands_on_a_file_that_appeared_meanwhile(tmp_path: Path) -> None:
+    from pointline_tui.lake.quarantine import _place
+
+    partial = tmp_path / ".rows.csv.1234.partial"
+    partial.write_text("ours\n")
+    target = tmp_path / "rows.csv"
+    target.write_text("theirs\n")  # another export took the name while ours was written
+    with pytest.raises(ExportExistsError):
+        _place(partial, target, overwrite=False)
+    assert target.read_text() == "theirs\n"
+    _place(partial, target, overwrite=True)
+    assert target.read_text() == "ours\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["rows.csv"]
+
+
+def test_search_matches_part_of_a_symbol_in_any_case_or_a_file_id(
+    lake: tuple[Path, dict[str, int], pl.DataFrame],
+) -> None:
+    silver, ids, logged = lake
+    view = LakeReader(silver).quarantine()
+    symbols = set(logged.get_column("symbol").drop_nulls())
+    assert {"BTCUSDT", "ETHUSDT"} <= symbols
+    everything = view.page(limit=1000).rows
+    first = next(iter(ids.values()))
+    cases = {
+        "btc": pl.col("symbol").str.contains("BTC", literal=True),
+        "UsDt": pl.col("symbol").str.contains("USDT", literal=True),
+        "hus": pl.col("symbol") == "ETHUSDT",
+        ".*": pl.lit(False),  # literal text, never a pattern
+        str(first): pl.col("file_id") == first,
+        "999": pl.col("file_id") == 999,  # a file id the manifest does not know
+    }
+    for text, expected in cases.items():
+        want = logged.filter(expected)
+        page = view.page(search=text, limit=1000)
+        assert page.total == view.total(search=text) == want.height, text
+        assert _key(page.rows) == _key(want), text
+        # In the log's order, paged like any filter.
+        assert page.rows.equals(everything.filter(expected)), text
+        halves = [view.page(search=text, offset=o, limit=5).rows for o in range(0, 80, 5)]
+        assert pl.concat(halves).equals(page.rows), text
+    assert view.page(search="9" * 30).total == 0  # no overflow for a long number
+    combined = view.page(search="eth", rule="negative_price", limit=1000)
+    want = logged.filter(
+        pl.col("symbol").str.contains("ETH", literal=True)
+        & (pl.col("rule_name") == "negative_price")
+    )
+    assert combined.total == want.height > 0
+    out = silver.parent / "eth.csv"  # in tmp_path
+    assert view.export(out, search="eth") == logged.filter(cases["hus"]).height
 
 
 def test_missing_log_is_empty(silver: Path, tmp_path: Path) -> None:

@@ -12,13 +12,15 @@ from pathlib import Path
 from textual.pilot import Pilot
 
 from pointline_tui.app import PointlineApp, build_app
-from pointline_tui.screens.compact import CompactPlanScreen, CompactProgressScreen, CompactRequest
+from pointline_tui.screens.compact import CompactPlanScreen
+from pointline_tui.screens.compact_progress import CompactProgressScreen, CompactRequest
 from pointline_tui.screens.lake import LakeScreen
 from pointline_tui.screens.vacuum import VacuumScreen
 from pointline_tui.widgets.frame_table import FrameTable
 from tests.holders import LOCKED, held_by_process
 from tests.pilot import on_table
 from tests.ui.test_lake_screen import open_table, settle, text_of
+from tests.ui.test_maintenance_keys import APP_KEYS, footer_keys
 from tests.ui.test_maintenance_screens import file_counts
 
 HOT = ("binance-futures", date(2024, 5, 2))
@@ -131,24 +133,22 @@ async def test_a_dry_run_for_an_old_retention_is_dropped(demo_lake: Path) -> Non
         assert (zero.retention_hours, zero.report.files_removed) == (0, 6)
 
         # Below the minimum the table's name is typed to confirm: not before the dry run is in.
-        assert vacuum.has_class("-needs-name")
+        assert "y asks for the table name" in text_of(app, "#vacuum-summary")
         with table_busy(app, "quotes"):  # the 1 h dry run is slow to come
             await pilot.press("t", "backspace", "1", "enter")
             await pilot.pause()
-            vacuum.query_one("#confirm-name").focus()
+            await pilot.press("y")
             await pilot.pause()
-            await pilot.press(*"quotes", "enter")
-            await pilot.pause()
-            assert isinstance(app.screen, VacuumScreen)
+            assert app.screen is vacuum, "no name asked for a dry run not on screen"
             assert vacuum.done is None
             assert "The dry run for 1 h is still loading" in notices(app)
         await settle(app, pilot)
+        assert app.screen is vacuum
         assert vacuum.done is None
         assert vacuum.dry_run is not None
         assert vacuum.dry_run.retention_hours == 1
 
         # Back to 168 h: the 0 h dry run (6 files to delete) arriving now must not count.
-        vacuum.query_one(FrameTable).focus()  # out of the emptied name field
         await pilot.press("t", "backspace", "1", "6", "8", "enter")
         await settle(app, pilot)
         vacuum.post_message(VacuumScreen.DryRunLoaded(zero))
@@ -180,10 +180,15 @@ async def test_progress_shows_the_lock_wait_and_escape_ends_it_at_once(demo_lake
             assert "waiting for lock 1" in summary
             assert "\nwaiting for lock (held since " in summary
             assert f"UTC by pid {holder.process.pid} on " in summary
+            assert footer_keys(app) == ["s Sort", "esc Cancel rest", *APP_KEYS]
 
             start = time.monotonic()
             await pilot.press("escape")  # cancel: the wait ends at its next poll
+            await pilot.pause()
+            assert "esc Cancel rest" not in footer_keys(app)  # pressed: nothing more to cancel
             await until(pilot, lambda: progress.result is not None, within_s=5)
+            await pilot.pause()
+            assert footer_keys(app) == ["s Sort", "esc Close", *APP_KEYS]
             await pilot.press("escape")  # close
             await until(pilot, lambda: isinstance(app.screen, LakeScreen), within_s=5)
             took = time.monotonic() - start

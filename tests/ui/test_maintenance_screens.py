@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import time
 from datetime import date
 from pathlib import Path
 
 import polars as pl
 import pytest
 from deltalake import DeltaTable
-from textual.widgets import Static
+from textual.widgets import Input, Static
 
 from pointline_tui.app import build_app
-from pointline_tui.screens.compact import CompactPlanScreen, CompactProgressScreen
+from pointline_tui.screens.compact import CompactPlanScreen
+from pointline_tui.screens.compact_progress import CompactProgressScreen, CompactRequest
+from pointline_tui.screens.dialogs import READ_ONLY, ConfirmModal, TypedConfirmModal
 from pointline_tui.screens.history import HistoryScreen
 from pointline_tui.screens.lake import LakeScreen
 from pointline_tui.screens.vacuum import VacuumScreen
@@ -22,12 +27,27 @@ from tests.pilot import on_table, run_command
 from tests.ui.test_lake_screen import open_table, settle, text_of
 
 HOT = ("binance-futures", date(2024, 5, 2))
+OKX = ("okx", date(2024, 5, 1))
 
 
 def file_counts(root: Path, table: str) -> dict[tuple[str, date], int]:
     actions = pl.DataFrame(DeltaTable(str(root / table)).get_add_actions(flatten=True))
     counts = actions.group_by("partition.exchange", "partition.trading_date").len()
     return {(ex, day): n for ex, day, n in counts.iter_rows()}
+
+
+def parquet_files(root: Path, table: str) -> set[Path]:
+    return set((root / table).rglob("*.parquet"))
+
+
+def add_orphan(root: Path) -> Path:
+    """A copy of a data file of ``trades`` that no commit names, three days old."""
+    folder = root / "trades" / "exchange=okx" / "trading_date=2024-05-01"
+    orphan = folder / "part-09999-00000000-0000-0000-0000-000000000000-c000.snappy.parquet"
+    shutil.copyfile(next(folder.glob("*.parquet")), orphan)
+    three_days_ago = time.time() - 3 * 86_400
+    os.utime(orphan, (three_days_ago, three_days_ago))
+    return orphan
 
 
 def content(root: Path, table: str) -> tuple[int, dict]:
@@ -56,7 +76,7 @@ async def test_compact_hot_partitions_end_to_end(demo_lake: Path) -> None:
         # The freshly built lake counts as recently written: a second "y" confirms anyway.
         await pilot.press("y")
         await settle(app, pilot)
-        assert isinstance(app.screen, CompactPlanScreen)
+        assert isinstance(app.screen, ConfirmModal)
         await pilot.press("y")
         await settle(app, pilot)
         progress = app.screen
@@ -108,6 +128,10 @@ async def test_target_size_is_editable_and_skips_are_explained(demo_lake: Path) 
         await pilot.press("t", "backspace", "backspace", "x", "enter")
         await settle(app, pilot)
         assert plan.target_size_mb == 64  # integers only; nothing changed
+        assert "got 'x'" in text_of(app, "#target-field .field-error")
+        await pilot.press("escape")  # out of the field, then out of the plan
+        await settle(app, pilot)
+        assert isinstance(app.screen, CompactPlanScreen)
         await pilot.press("escape")
         assert isinstance(app.screen, LakeScreen)
     assert file_counts(demo_lake, "trades")[HOT] > 1
@@ -118,8 +142,6 @@ async def test_cancel_leaves_partitions_not_started_untouched(demo_lake: Path) -
     app = build_app(demo_lake)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(app, pilot)
-        from pointline_tui.screens.compact import CompactRequest
-
         parts = tuple(sorted(before))
         app.push_screen(CompactProgressScreen(CompactRequest("orderbook_updates", parts, 128)))
         await pilot.press("escape")  # cancel at once: started partitions finish, the rest wait
@@ -149,8 +171,6 @@ async def test_a_failed_partition_shows_its_error_and_the_rest_finish(demo_lake:
     app = build_app(demo_lake)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(app, pilot)
-        from pointline_tui.screens.compact import CompactRequest
-
         request = CompactRequest("trades", (HOT, ("okx", date(2024, 5, 1))), 128)
         app.push_screen(CompactProgressScreen(request))
         await settle(app, pilot)
@@ -160,6 +180,24 @@ async def test_a_failed_partition_shows_its_error_and_the_rest_finish(demo_lake:
         assert states[HOT].error
         assert states[("okx", date(2024, 5, 1))].state == "done"
         assert "failed 1" in text_of(app, "#run-summary")
+
+        # The error column is cut at the screen's edge; the highlighted row's error is whole
+        # below the table, wrapped.
+        await pilot.resize_terminal(80, 24)
+        await settle(app, pilot)
+        error = states[HOT].error
+        assert len(error) > 80
+        table = app.screen.query_one(FrameTable)
+        rows = table.frame.rows(named=True)
+        table.move_cursor(row=[(r["exchange"], r["trading_date"]) for r in rows].index(HOT))
+        await pilot.pause()
+        note = app.screen.query_one("#run-note", Static)
+        assert text_of(app, "#run-note") == f"binance-futures/2024-05-02 failed: {error}"
+        assert note.region.height >= 2
+        assert note.region.right <= 80
+        table.move_cursor(row=[(r["exchange"], r["trading_date"]) for r in rows].index(OKX))
+        await pilot.pause()
+        assert not note.display  # a partition that did not fail has nothing to say
 
 
 async def test_vacuum_dry_run_typed_confirmation_and_report(demo_lake: Path) -> None:
@@ -183,10 +221,11 @@ async def test_vacuum_dry_run_typed_confirmation_and_report(demo_lake: Path) -> 
 
         await pilot.press("y", *"trade", "enter")  # wrong name: nothing deleted
         await settle(app, pilot)
+        assert isinstance(app.screen, TypedConfirmModal)
         assert vacuum.done is None
         assert all((demo_lake / "quotes" / p).exists() for p in report.removed_files)
 
-        await pilot.press(*"quotes", "enter")  # the field stays focused, emptied
+        await pilot.press(*"quotes", "enter")  # the dialog's field stays focused, emptied
         await settle(app, pilot)
         assert vacuum.done is not None
         assert (vacuum.done.files_removed, vacuum.done.bytes_freed) == (6, report.bytes_freed)
@@ -221,7 +260,13 @@ async def test_vacuum_of_marked_partitions_says_so(demo_lake: Path) -> None:
 
         await pilot.press("t", "backspace", "backspace", "backspace", "0", "enter")
         await settle(app, pilot)
-        await pilot.press("y", *"quotes", "enter")
+        await pilot.press("y")
+        await settle(app, pilot)
+        # The name is typed only into the dialog: typed into the screens' bindings, "quotes"
+        # once opened the quarantine (q), filtered it (t) and exported it (e) into the cwd.
+        assert isinstance(app.screen, TypedConfirmModal)
+        assert app.screen.query_one(Input).has_focus
+        await pilot.press(*"quotes", "enter")
         await settle(app, pilot)
         assert vacuum.done is not None
         assert vacuum.dry_run is not None
@@ -237,7 +282,7 @@ async def test_vacuum_of_marked_partitions_says_so(demo_lake: Path) -> None:
         assert newest["operation"] == "VACUUM PARTITIONS"
 
 
-async def test_read_only_offers_no_action_and_the_stores_refuse(demo_lake: Path) -> None:
+async def test_read_only_opens_plans_and_dry_runs_and_the_stores_refuse(demo_lake: Path) -> None:
     before = file_counts(demo_lake, "trades")
     app = build_app(demo_lake, read_only=True)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -245,14 +290,23 @@ async def test_read_only_offers_no_action_and_the_stores_refuse(demo_lake: Path)
         assert "READ-ONLY" in app.sub_title
         screen = await open_table(app, pilot, "trades")
         screen.query_one(FrameTable).focus()
-        await pilot.press("asterisk", "c", "v")
+        await pilot.press("asterisk", "c")
+        await settle(app, pilot)
+        plan = app.screen
+        assert isinstance(plan, CompactPlanScreen)
+        assert plan.partitions == [HOT]
+        await pilot.press("y")  # says why it will not write, and starts nothing
+        await settle(app, pilot)
+        assert app.screen is plan
+        assert str(list(app._notifications)[-1].message) == READ_ONLY
+        await pilot.press("escape")
+        await settle(app, pilot)
+        await pilot.press("v")
+        await settle(app, pilot)
+        assert isinstance(app.screen, VacuumScreen)
+        await pilot.press("escape")
         await settle(app, pilot)
         assert isinstance(app.screen, LakeScreen)
-        assert not screen.marks
-        footer = app.export_screenshot()
-        assert "Refresh" in footer
-        assert "Compact" not in footer
-        assert "Vacuum" not in footer
         with pytest.raises(ReadOnlyError):
             app.optimizer.compact_partitions("trades", exchange=HOT[0], trading_date=HOT[1])
         with pytest.raises(ReadOnlyError):
@@ -294,8 +348,6 @@ async def test_read_only_palette_offers_nothing_that_writes(demo_lake: Path) -> 
 
 
 async def test_a_damaged_log_fails_the_partitions_and_escape_still_closes(demo_lake: Path) -> None:
-    from pointline_tui.screens.compact import CompactRequest
-
     app = build_app(demo_lake)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(app, pilot)

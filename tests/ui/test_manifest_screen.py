@@ -1,4 +1,4 @@
-"""Pilot tests of the manifest screen: counts, status and path filters, paging, detail, jumps."""
+"""Pilot tests of the manifest screen: counts, filters, paging, detail, jumps, copying."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from textual.coordinate import Coordinate
 from textual.widgets import Input, Static
+from textual.widgets._footer import FooterKey
 
 from pointline_tui.app import PointlineApp, build_app
 from pointline_tui.screens.manifest import ManifestScreen
@@ -252,3 +254,76 @@ async def test_r_rereads_the_manifest(demo_lake: Path) -> None:
         row = app.screen.query_one(FrameTable).current_row()
         assert (row["file_id"], row["status"]) == (file_id, "failed")
         assert "reason bronze file vanished" in text_of(app, "#manifest-detail")
+
+
+def notices(app: PointlineApp) -> list[str]:
+    return [str(n.message) for n in app._notifications]
+
+
+async def test_failed_entries_show_a_reason_column_cut_to_fit_80_columns(
+    demo_lake_template: Path,
+) -> None:
+    failed = manifest(demo_lake_template).filter(pl.col("status") == "failed")
+    failed = failed.sort("file_id", descending=True)
+    app = build_app(demo_lake_template)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_manifest(app, pilot)
+        await pilot.press("f", "f", "f")  # -> failed
+        await settle(app, pilot)
+        table = screen.query_one(FrameTable)
+        # id, status, bronze path and reason lie inside the 80 columns, scrolled to the left.
+        edges, right = {}, 0
+        for column in table.columns.values():
+            right += column.get_render_width(table)
+            edges[str(column.key.value)] = right
+        assert table.scroll_x == 0
+        visible = table.scrollable_content_region.width
+        assert max(edges[key] for key in ("file_id", "status", "bronze_path")) <= visible
+        assert edges["status_reason"] <= visible
+        names = [str(key.value) for key in table.columns]
+        for row, reason in enumerate(failed.get_column("status_reason")):
+            cell = str(table.get_cell_at(Coordinate(row, names.index("status_reason"))))
+            assert 0 < len(cell) <= len(reason)
+            assert cell == reason or (cell.endswith("…") and reason.startswith(cell[:-1]))
+            path = failed.get_column("bronze_path")[row]
+            shown = str(table.get_cell_at(Coordinate(row, names.index("bronze_path"))))
+            assert shown == path or (shown.startswith("…") and path.endswith(shown[1:]))
+        # The detail shows the highlighted entry's reason in full.
+        assert f"reason {failed.get_column('status_reason')[0]}" in text_of(app, "#manifest-detail")
+
+
+async def test_y_copies_the_bronze_path_and_shift_y_the_reason(demo_lake_template: Path) -> None:
+    rows = manifest(demo_lake_template)
+    failed = rows.filter(pl.col("status") == "failed").sort("file_id", descending=True)
+    app = build_app(demo_lake_template)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_manifest(app, pilot)
+        await pilot.press("f", "f", "f")  # -> failed
+        await settle(app, pilot)
+        entry = failed.row(0, named=True)
+        await pilot.press("y")
+        await pilot.pause()
+        assert app.clipboard == entry["bronze_path"]
+        assert f"copied: {entry['bronze_path']}" in notices(app)
+        await pilot.press("Y")
+        await pilot.pause()
+        assert app.clipboard == entry["status_reason"]
+        assert f"copied: {entry['status_reason']}" in notices(app)
+        await pilot.press("f", "f")  # -> quarantined -> all: the newest entry is pending
+        await settle(app, pilot)
+        assert app.screen.query_one(FrameTable).current_row()["status_reason"] is None
+        await pilot.press("Y")
+        await pilot.pause()
+        assert app.clipboard == entry["status_reason"]  # unchanged
+        assert "no reason to copy" in notices(app)
+
+
+async def test_the_footer_fits_80_columns_and_shows_help(demo_lake_template: Path) -> None:
+    app = build_app(demo_lake_template)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_manifest(app, pilot)
+        keys = list(app.screen.query(FooterKey))
+        assert all(key.region.right <= 80 for key in keys)
+        shown = {key.key_display or key.key for key in keys}
+        assert {"?", "y", "/", "f", "c", "q"} <= shown
+        assert "m" not in shown  # this very screen

@@ -1,14 +1,19 @@
-"""Pilot tests of the quarantine screen: counts, filters, server-side paging, jumps, export."""
+"""Pilot tests of the quarantine screen: counts, filters, paging, jumps, export, copying."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import polars as pl
 import pytest
 from textual.widgets import Input
+from textual.widgets._footer import FooterKey
+from textual.worker import Worker, WorkerState
 
 from pointline_tui.app import build_app
+from pointline_tui.screens.dialogs import ConfirmModal
+from pointline_tui.screens.export import ExportModal
 from pointline_tui.screens.manifest import ManifestScreen
 from pointline_tui.screens.quarantine import QuarantineScreen
 from pointline_tui.widgets.frame_table import FrameTable
@@ -109,31 +114,40 @@ async def test_rule_and_table_filters_cycle_and_clear(demo_lake_template: Path) 
         assert f"of {rows.height}" in text_of(app, "#quarantine-position")
 
 
-async def test_search_takes_a_file_id_or_a_symbol(demo_lake_template: Path) -> None:
+async def test_search_takes_part_of_a_symbol_in_any_case_or_a_file_id(
+    demo_lake_template: Path,
+) -> None:
     rows = log(demo_lake_template)
     file_id = int(rows.get_column("file_id").min())
-    symbol = rows.get_column("symbol").drop_nulls().sort().to_list()[0]
     app = build_app(demo_lake_template)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_quarantine(app, pilot)
         await pilot.press("slash")
         await pilot.pause()
         assert screen.query_one("#quarantine-search", Input).has_focus
-        await pilot.press(*str(file_id), "enter")
+        await pilot.press(*"usdt-s", "enter")  # part of BTC-USDT-SWAP and ETH-USDT-SWAP
         await settle(app, pilot)
-        assert (screen.filters.file_id, screen.filters.symbol) == (file_id, None)
+        assert screen.filters.search == "usdt-s"
         assert screen.query_one(FrameTable).has_focus
-        expected = rows.filter(pl.col("file_id") == file_id)
-        assert set(page_rows(app).get_column("file_id")) == {file_id}
-        assert page_rows(app).height == min(expected.height, 100)
+        expected = rows.filter(pl.col("symbol").str.contains("USDT-S", literal=True))
+        assert 0 < expected.height < rows.height
+        assert set(page_rows(app).get_column("symbol")) == set(expected.get_column("symbol"))
+        assert f"of {expected.height}" in text_of(app, "#quarantine-position")
+        assert text_of(app, "#quarantine-filters") == "filter: symbol ~ 'usdt-s'"
+
         await pilot.press("slash")
         await pilot.pause()
-        await pilot.press("ctrl+u", *symbol, "enter")
+        await pilot.press("ctrl+u", *str(file_id), "enter")  # a whole number: also a file id
         await settle(app, pilot)
-        assert (screen.filters.file_id, screen.filters.symbol) == (None, symbol)
-        expected = rows.filter(pl.col("symbol") == symbol)
-        assert set(page_rows(app).get_column("symbol")) == {symbol}
-        assert f"of {expected.height}" in text_of(app, "#quarantine-position")
+        expected = rows.filter(
+            (pl.col("file_id") == file_id)
+            | pl.col("symbol").str.contains(str(file_id), literal=True)
+        )
+        assert set(page_rows(app).get_column("file_id")) == {file_id}
+        assert page_rows(app).height == min(expected.height, 100)
+        assert text_of(app, "#quarantine-filters") == (
+            f"filter: symbol ~ '{file_id}' or file {file_id}"
+        )
 
 
 async def test_enter_opens_the_rows_manifest_entry(demo_lake_template: Path) -> None:
@@ -175,30 +189,245 @@ async def test_opens_with_filters(demo_lake_template: Path) -> None:
         )
 
 
-async def test_export_writes_the_filtered_rows_to_a_new_csv(
-    demo_lake_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A home folder in tmp_path (the default export folder is in it) and an empty cwd.
+
+    ``tests/ui/conftest.py`` does the same for every Pilot test; said again here because these
+    tests press the key that writes.
+    """
+    home = tmp_path / "home"
+    home.mkdir(exist_ok=True)
+    monkeypatch.setenv("HOME", str(home))
+    cwd = tmp_path / "cwd"
+    cwd.mkdir(exist_ok=True)
+    monkeypatch.chdir(cwd)
+    return home
+
+
+def most_frequent_rule(rows: pl.DataFrame) -> str:
+    counts = rows.group_by("rule_name").len().sort(["len", "rule_name"], descending=[True, False])
+    return str(counts.get_column("rule_name")[0])
+
+
+def notices(app) -> list[str]:
+    return [str(n.message) for n in app._notifications]
+
+
+async def open_export(app, pilot) -> ExportModal:
+    await pilot.press("e")
+    await pilot.pause()
+    dialog = app.screen
+    assert isinstance(dialog, ExportModal)
+    assert dialog.query_one("#export-path", Input).has_focus
+    return dialog
+
+
+async def type_path(pilot, path: Path | str) -> None:
+    await pilot.press("ctrl+u", *str(path))
+
+
+async def test_export_asks_for_the_file_and_shows_it_in_full(
+    demo_lake_template: Path, home: Path, tmp_path: Path
 ) -> None:
-    monkeypatch.chdir(tmp_path)
     rows = log(demo_lake_template)
-    rule = rows.group_by("rule_name").len().sort(["len", "rule_name"], descending=[True, False])
-    rule = rule.get_column("rule_name")[0]
+    rule = most_frequent_rule(rows)
     expected = rows.filter(pl.col("rule_name") == rule)
     app = build_app(demo_lake_template)
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_quarantine(app, pilot)
+        screen = await open_quarantine(app, pilot)
         await pilot.press("f")
         await settle(app, pilot)
-        await pilot.press("e")
+        dialog = await open_export(app, pilot)
+        default = Path(dialog.query_one("#export-path", Input).value)
+        # ~/pointline-exports/quarantine-<table or all>-<UTC time>.csv, shown expanded.
+        assert default.parent == home / "pointline-exports"
+        assert re.fullmatch(r"quarantine-all-\d{8}T\d{6}Z\.csv", default.name)
+        assert text_of(app, "#export-target") == f"writes CSV to {default}"
+        await pilot.press(*"ftc")  # typed into the path, never the screen's filter keys
+        assert dialog.query_one("#export-path", Input).value == f"{default}ftc"
+        assert screen.filters.rule == rule
+        await pilot.press("backspace", "backspace", "backspace", "enter")
         await settle(app, pilot)
-        first = tmp_path / "quarantine-export-1.csv"
-        exported = pl.read_csv(first)
+
+        exported = pl.read_csv(default)
         assert exported.height == expected.height
         assert set(exported.get_column("rule_name")) == {rule}
         assert {"source_table", "vendor", "data_type", "bronze_path"} <= set(exported.columns)
-        messages = [n.message for n in app._notifications]
-        assert f"exported {expected.height:,} rows to {first}" in messages
+        assert app.screen is dialog  # the result shows in the dialog, with the path in full
+        assert text_of(app, "#export-status") == f"exported {expected.height:,} rows to {default}"
+        await pilot.press("y")
+        await pilot.pause()
+        assert app.clipboard == str(default)
+        assert f"copied: {default}" in notices(app)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is screen
+        assert f"exported {expected.height:,} rows to {default}" in notices(app)
+    assert list((tmp_path / "cwd").iterdir()) == []  # nothing in the current folder
+    assert [p.name for p in default.parent.iterdir()] == [default.name]  # no partial file
 
-        await pilot.press("c", "e")  # a second export never overwrites the first
+
+async def test_export_names_the_table_filter_and_writes_parquet(
+    demo_lake_template: Path, home: Path
+) -> None:
+    rows = with_source(log(demo_lake_template))
+    app = build_app(demo_lake_template)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_quarantine(app, pilot)
+        await pilot.press("t")
         await settle(app, pilot)
-        assert pl.read_csv(first).height == expected.height
-        assert pl.read_csv(tmp_path / "quarantine-export-2.csv").height == rows.height
+        table = screen.filters.source_table
+        assert table is not None
+        dialog = await open_export(app, pilot)
+        path = dialog.query_one("#export-path", Input)
+        assert Path(path.value).name.startswith(f"quarantine-{table}-")
+        await pilot.press("ctrl+t")  # the toggle switches the suffix, which picks the format
+        assert path.value.endswith(".parquet")
+        assert text_of(app, "#export-target").startswith("writes Parquet to ")
+        await pilot.press("ctrl+t")
+        assert path.value.endswith(".csv")
+        assert text_of(app, "#export-target").startswith("writes CSV to ")
+        await type_path(pilot, "rows.PARQUET")  # a typed suffix picks it too; relative: in
+        target = home / "pointline-exports" / "rows.PARQUET"  # the export folder
+        assert text_of(app, "#export-target") == f"writes Parquet to {target}"
+        await pilot.press("enter")
+        await settle(app, pilot)
+        exported = pl.read_parquet(target)
+        assert exported.height == rows.filter(pl.col("source_table") == table).height
+        assert dialog.result is not None
+        assert dialog.query_one("#export-path", Input).disabled  # closed once written
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is screen
+
+
+async def test_export_never_replaces_a_file_without_asking(
+    demo_lake_template: Path, home: Path
+) -> None:
+    rows = log(demo_lake_template)
+    target = home / "rows.csv"
+    target.write_text("keep me\n")
+    app = build_app(demo_lake_template)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_quarantine(app, pilot)
+        dialog = await open_export(app, pilot)
+        await type_path(pilot, "~/rows.csv")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        question = app.screen
+        assert isinstance(question, ConfirmModal)
+        assert str(target) in question.question
+        await pilot.press("n")
+        await pilot.pause()
+        assert app.screen is dialog
+        assert target.read_text() == "keep me\n"
+        assert text_of(app, "#export-status") == "not replaced: choose another name"
+        assert dialog.query_one("#export-path", Input).has_focus
+
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert app.screen is dialog
+        assert pl.read_csv(target).height == rows.height
+        assert dialog.result is not None
+        assert dialog.result.path == target
+    assert [p.name for p in home.iterdir()] == ["rows.csv"]
+
+
+async def test_export_error_shows_in_the_dialog_in_words(
+    demo_lake_template: Path, home: Path
+) -> None:
+    rows = log(demo_lake_template)
+    states: list[Worker.StateChanged] = []
+
+    def hook(message: object) -> None:
+        if isinstance(message, Worker.StateChanged):
+            states.append(message)
+
+    (home / "note.txt").write_text("a file, not a folder\n")
+    app = build_app(demo_lake_template)
+    async with app.run_test(size=(80, 24), message_hook=hook) as pilot:
+        await open_quarantine(app, pilot)
+        dialog = await open_export(app, pilot)
+        await type_path(pilot, "/proc/x.csv")  # nothing can be created there
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert app.screen is dialog  # still open, to fix the path
+        status = text_of(app, "#export-status")
+        assert status.startswith("cannot write /proc/x.csv: ")
+        assert status.split(": ", 1)[1] in {"permission denied", "no such file or directory"}
+        assert dialog.query_one("#export-path", Input).has_focus
+        failed = [s.worker for s in states if s.state == WorkerState.ERROR]
+        assert [w.description for w in failed] == ["export to /proc/x.csv"]
+        assert not any("RowFilters" in n or "Storage error" in n for n in notices(app))
+
+        await type_path(pilot, home / "note.txt" / "x.csv")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert text_of(app, "#export-status") == (
+            f"cannot write {home}/note.txt/x.csv: {home}/note.txt is not a folder"
+        )
+        await type_path(pilot, home / "rows.txt")  # refused by its name, before any worker
+        assert "must end in .csv or .parquet" in text_of(app, "#export-target")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert dialog.query_one("#export-target").has_class("-error")
+        assert not dialog.query_one("#export-status").display  # said once, under the input
+        assert len([s for s in states if s.state == WorkerState.ERROR]) == 2
+
+        await type_path(pilot, home / "new" / "rows.csv")  # a missing folder is made
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert pl.read_csv(home / "new" / "rows.csv").height == rows.height
+    assert sorted(p.name for p in home.iterdir()) == ["new", "note.txt"]
+
+
+async def test_escape_cancels_the_export(demo_lake_template: Path, home: Path) -> None:
+    app = build_app(demo_lake_template)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_quarantine(app, pilot)
+        await open_export(app, pilot)
+        await pilot.press("ctrl+y")  # the path can be copied before it is written
+        assert app.clipboard is not None
+        assert app.clipboard.startswith(str(home / "pointline-exports" / "quarantine-all-"))
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is screen
+    assert list(home.iterdir()) == []
+
+
+async def test_y_copies_the_rows_bronze_path_and_shift_y_its_value(
+    demo_lake_template: Path,
+) -> None:
+    app = build_app(demo_lake_template)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_quarantine(app, pilot)
+        await pilot.press("down")
+        row = screen.query_one(FrameTable).current_row()
+        assert row is not None
+        assert row["bronze_path"]
+        await pilot.press("y")
+        await pilot.pause()
+        assert app.clipboard == row["bronze_path"]
+        assert f"copied: {row['bronze_path']}" in notices(app)
+        await pilot.press("Y")
+        await pilot.pause()
+        assert app.clipboard == row["field_value"]
+
+
+def footer_keys(app) -> list[FooterKey]:
+    return list(app.screen.query(FooterKey))
+
+
+async def test_the_footer_fits_80_columns_and_shows_help(demo_lake_template: Path) -> None:
+    app = build_app(demo_lake_template)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_quarantine(app, pilot)
+        keys = footer_keys(app)
+        assert all(key.region.right <= 80 for key in keys)
+        shown = {key.key_display or key.key for key in keys}
+        assert {"?", "e", "y", "/", "f", "t", "c"} <= shown
+        assert "q" not in shown  # this very screen

@@ -1,0 +1,339 @@
+"""A table's active files per version, kept between sessions in the user's cache folder.
+
+One Parquet file per table holds its active files (``FILES_SCHEMA``; the per-partition
+statistics are a cheap ``group_by`` of it) and, in its key-value metadata, the version they
+describe and a signature of the ``_delta_log`` at that version. The signature proves the log
+is still the one the files were read from: the name and size of every commit and checkpoint up
+to that version, and the size, modification time and inode of that version's commit and of the
+oldest log file (a table deleted and written again at the same path differs there). A cache is
+used only when the signature still matches the log's listing; anything unreadable, of another
+format or release, or whose signature no longer matches is treated as no cache.
+
+``advance`` brings files forward by applying the add and remove actions of new JSON commits;
+anything it does not understand (a checkpoint, a metadata or protocol change, deletion vectors,
+a gap, a commit that does not parse) returns ``None``: the caller then loads the table in full.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+
+from pointline_tui import __version__
+from pointline_tui.storage.delta.files import FILES_SCHEMA
+from pointline_tui.storage.delta.log import LogListing, commit_actions, commit_name, on_disk
+from pointline_tui.storage.schemas import is_event_partitioned
+
+FORMAT = 1
+"""The cache files' format, part of their names: a new format never reads an old file."""
+_KEY = "pointline-tui-stats"
+"""The Parquet key-value metadata entry holding a cache file's header."""
+_IGNORED_ACTIONS = frozenset({"commitInfo", "txn", "cdc", "domainMetadata"})
+"""Actions that change no table file: any other action but add and remove means a full load."""
+_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+def default_cache_folder() -> Path:
+    """``$XDG_CACHE_HOME/pointline-tui``, else ``~/.cache/pointline-tui``.
+
+    A relative ``XDG_CACHE_HOME`` is ignored, as the XDG base directory specification says.
+    """
+    xdg = os.environ.get("XDG_CACHE_HOME", "")
+    base = Path(xdg) if xdg and os.path.isabs(xdg) else Path.home() / ".cache"
+    return base / "pointline-tui"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TableFiles:
+    """A Delta table's active files at one version, and the proof of the log they came from."""
+
+    path: Path
+    """The table's folder, resolved."""
+    version: int
+    signature: str
+    """``log_signature`` of the log at ``version``."""
+    table_id: str
+    """The ``metaData`` action's id."""
+    partition_columns: tuple[str, ...]
+    files: pl.DataFrame
+    """The active files (``storage.delta.files.FILES_SCHEMA``)."""
+
+
+def log_signature(log_dir: Path, listing: LogListing, version: int) -> str | None:
+    """A digest of the log up to ``version``, from its listing and two ``stat`` calls.
+
+    It covers the name and size of every commit and checkpoint part up to ``version``, and
+    the size, modification time and inode of commit ``version`` and of the oldest log file.
+
+    Returns:
+        The digest; ``None`` when commit ``version`` is not listed or a file vanished.
+    """
+    if version not in listing.commits:
+        return None
+    lines = [f"c{v}:{size}" for v, size in sorted(listing.commits.items()) if v <= version]
+    parts = sorted(
+        (v, name, size)
+        for v, checkpoint in listing.checkpoints.items()
+        if v <= version
+        for name, size in checkpoint
+    )
+    lines += [f"k{name}:{size}" for _, name, size in parts]
+    oldest = min(v for v in listing.commits if v <= version)
+    first = commit_name(oldest)
+    if parts and parts[0][0] < oldest:
+        first = parts[0][1]
+    try:
+        for name in (first, commit_name(version)):
+            st = os.stat(log_dir / name, follow_symlinks=False)
+            lines.append(f"s{name}:{st.st_size}:{st.st_mtime_ns}:{st.st_ino}")
+    except OSError:
+        return None
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+
+
+class _Unusual(Exception):
+    """A commit that ``advance`` leaves to a full load."""
+
+
+def advance(
+    cached: TableFiles, log_dir: Path, listing: LogListing, *, target: int | None = None
+) -> TableFiles | None:
+    """``cached`` brought to version ``target`` (default: the newest listed) from JSON commits.
+
+    Args:
+        cached: files at some version, with that version's signature.
+        log_dir: the table's ``_delta_log``.
+        listing: ``list_log(log_dir)``, made just before.
+        target: the version wanted (at most the newest listed).
+
+    Returns:
+        ``cached`` itself when it already describes ``target`` and its signature still matches;
+        new files when only JSON commits holding adds and removes (without deletion vectors)
+        follow it; ``None`` when a full load is needed: a signature that no longer matches
+        (another table, a rewritten or cleaned-up log, a new checkpoint up to ``target``), a
+        missing or empty commit, a metaData or protocol action, deletion vectors or anything
+        that does not parse.
+    """
+    newest = listing.latest if target is None else target
+    if newest is None or newest < cached.version:
+        return None
+    if log_signature(log_dir, listing, cached.version) != cached.signature:
+        return None
+    if newest == cached.version:
+        return cached
+    versions = range(cached.version + 1, newest + 1)
+    if any(listing.commits.get(v, 0) == 0 for v in versions) or any(
+        cached.version < v <= newest for v in listing.checkpoints
+    ):
+        return None
+    try:
+        files = _apply(cached, log_dir, versions)
+    except (_Unusual, ValueError, OSError):
+        return None
+    signature = log_signature(log_dir, listing, newest)
+    if signature is None:
+        return None
+    return TableFiles(
+        path=cached.path,
+        version=newest,
+        signature=signature,
+        table_id=cached.table_id,
+        partition_columns=cached.partition_columns,
+        files=files,
+    )
+
+
+def _apply(cached: TableFiles, log_dir: Path, versions: range) -> pl.DataFrame:
+    """The files after the commits ``versions`` (``_Unusual``: not only plain adds/removes)."""
+    partitioned = is_event_partitioned(cached.partition_columns)
+    dropped: set[str] = set()
+    added: dict[str, tuple[object, ...]] = {}
+    for version in versions:
+        removes: set[str] = set()
+        adds: dict[str, tuple[object, ...]] = {}
+        for action in commit_actions(log_dir / commit_name(version)):
+            for kind, body in action.items():
+                if kind in _IGNORED_ACTIONS:
+                    continue
+                if kind not in ("add", "remove") or not isinstance(body, dict):
+                    raise _Unusual(kind)
+                if body.get("deletionVector") is not None or not isinstance(body.get("path"), str):
+                    raise _Unusual(kind)
+                path = on_disk(body["path"])
+                if kind == "remove":
+                    removes.add(path)
+                else:
+                    adds[path] = _add_row(path, body, partitioned=partitioned)
+        if removes & adds.keys():
+            raise _Unusual("a path both added and removed in one commit")
+        for path in removes:
+            added.pop(path, None)
+        added.update(adds)
+        dropped |= removes | adds.keys()
+    kept = cached.files.filter(~pl.col("path").is_in(list(dropped))) if dropped else cached.files
+    if not added:
+        return kept
+    new = pl.DataFrame(
+        list(added.values()),
+        schema={
+            "path": pl.String(),
+            "size_bytes": pl.Int64(),
+            "rows": pl.Int64(),
+            "modified_ms": pl.Int64(),
+            "exchange": pl.String(),
+            "trading_date": pl.Date(),
+        },
+        orient="row",
+    ).select(
+        "path",
+        "size_bytes",
+        "rows",
+        # The same conversion as files_frame: milliseconds since the epoch, UTC microseconds.
+        pl.from_epoch("modified_ms", time_unit="ms")
+        .cast(pl.Datetime("us"))
+        .dt.replace_time_zone("UTC")
+        .alias("modified_at"),
+        "exchange",
+        "trading_date",
+    )
+    return pl.concat([kept, new.cast(FILES_SCHEMA)], how="vertical")
+
+
+def _add_row(path: str, add: dict[str, object], *, partitioned: bool) -> tuple[object, ...]:
+    size, modified = add.get("size"), add.get("modificationTime")
+    if not _is_int(size) or not _is_int(modified):
+        raise _Unusual("add without size or modificationTime")
+    rows = None
+    stats = add.get("stats")
+    if isinstance(stats, str) and stats:
+        parsed = json.loads(stats)
+        rows = parsed.get("numRecords") if isinstance(parsed, dict) else None
+        if rows is not None and not _is_int(rows):
+            raise _Unusual("numRecords is not an integer")
+    elif stats is not None:
+        raise _Unusual("stats is not a string")
+    exchange = day = None
+    if partitioned:
+        values = add.get("partitionValues")
+        if not isinstance(values, dict):
+            raise _Unusual("add without partitionValues")
+        exchange, text = values.get("exchange", ""), values.get("trading_date", "")
+        # An empty string is how some writers spell null: leave its reading to delta-rs.
+        if exchange == "" or text == "" or not isinstance(exchange, str | None):
+            raise _Unusual("unusual partition value")
+        if text is not None:
+            if not isinstance(text, str):
+                raise _Unusual("unusual partition value")
+            day = date.fromisoformat(text)
+    return (path, size, rows, modified, exchange, day)
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+class StatsCache:
+    """Tables' active files by version, one Parquet file per table in ``folder``.
+
+    Safe to share between threads and processes: each file is written to a temporary name in
+    the same folder and moved into place, so a reader sees a whole old file or a whole new one.
+    The folder is created on the first store. Failing to write is silent: the cache is only
+    ever a shortcut.
+
+    Args:
+        folder: where the files go; never inside a lake (the command line refuses it).
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self._folder = Path(folder)
+
+    @property
+    def folder(self) -> Path:
+        """The cache folder."""
+        return self._folder
+
+    def file_for(self, table: Path) -> Path:
+        """The cache file of the table at ``table`` (a resolved folder)."""
+        digest = hashlib.sha256(str(table).encode()).hexdigest()[:16]
+        name = _UNSAFE_NAME.sub("_", table.name)[:40] or "table"
+        return self._folder / f"{name}-{digest}-v{FORMAT}.parquet"
+
+    def load(self, table: Path) -> TableFiles | None:
+        """The cached files of the table at ``table`` (resolved); ``None`` without a usable one.
+
+        Only the file's header is checked here (format, release, path): whether it still
+        describes the log is ``advance``'s question.
+        """
+        file = self.file_for(table)
+        try:
+            header = json.loads(pl.read_parquet_metadata(file)[_KEY])
+            if not (
+                isinstance(header, dict)
+                and header.get("format") == FORMAT
+                and header.get("package") == __version__
+                and header.get("path") == str(table)
+            ):
+                return None
+            version, signature, table_id = (
+                header["version"],
+                header["signature"],
+                header["table_id"],
+            )
+            columns = header["partition_columns"]
+            if not (
+                _is_int(version)
+                and isinstance(signature, str)
+                and isinstance(table_id, str)
+                and isinstance(columns, list)
+                and all(isinstance(c, str) for c in columns)
+            ):
+                return None
+            files = pl.read_parquet(file)
+        except FileNotFoundError:
+            return None
+        except Exception:  # a damaged file: polars and json raise many types; it is no cache
+            return None
+        if files.schema != FILES_SCHEMA:
+            return None
+        return TableFiles(
+            path=table,
+            version=version,
+            signature=signature,
+            table_id=table_id,
+            partition_columns=tuple(columns),
+            files=files,
+        )
+
+    def store(self, entry: TableFiles) -> bool:
+        """Write ``entry`` as its table's cache file, atomically; ``False`` if that failed."""
+        header = {
+            "format": FORMAT,
+            "package": __version__,
+            "path": str(entry.path),
+            "version": entry.version,
+            "signature": entry.signature,
+            "table_id": entry.table_id,
+            "partition_columns": list(entry.partition_columns),
+        }
+        target = self.file_for(entry.path)
+        temporary = None
+        try:
+            self._folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            fd, name = tempfile.mkstemp(dir=self._folder, prefix=".", suffix=".tmp")
+            temporary = Path(name)
+            with os.fdopen(fd, "wb") as handle:
+                entry.files.write_parquet(handle, metadata={_KEY: json.dumps(header)})
+            os.replace(temporary, target)
+        except Exception:  # a full disk, a read-only folder: the cache is only a shortcut
+            if temporary is not None:
+                temporary.unlink(missing_ok=True)
+            return False
+        return True

@@ -1,0 +1,65 @@
+"""What the lake screen's workers post: results, as messages (handled as ``on_lake_screen_*``)."""
+
+from __future__ import annotations
+
+import polars as pl
+from textual.message import Message
+
+from pointline_tui.lake.catalog import TableEntry
+from pointline_tui.lake.plan import PartitionKey
+from pointline_tui.screens.lake_detail import Detail
+from pointline_tui.storage.models import Finding
+
+
+class CatalogLoaded(Message, namespace="lake_screen"):
+    """The lake's tables were listed (after a refresh: which tables changed)."""
+
+    def __init__(
+        self, entries: tuple[TableEntry, ...], refreshed: tuple[str, ...] | None = None
+    ) -> None:
+        super().__init__()
+        self.entries = entries
+        self.refreshed = refreshed
+
+
+class CatalogChecked(Message, namespace="lake_screen"):
+    """Every Delta log of the lake was opened: states and reasons are final."""
+
+    def __init__(self, entries: tuple[TableEntry, ...]) -> None:
+        super().__init__()
+        self.entries = entries
+
+
+class HealthChecked(Message, namespace="lake_screen"):
+    """What ``check`` finds in a table's log (files are checked when it is opened)."""
+
+    def __init__(self, table: str, findings: tuple[Finding, ...]) -> None:
+        super().__init__()
+        self.table = table
+        self.findings = findings
+
+
+class HotPartitionsFound(Message, namespace="lake_screen"):
+    """The hot partitions of a table, for a compaction started from the palette."""
+
+    def __init__(self, table: str, partitions: list[PartitionKey]) -> None:
+        super().__init__()
+        self.table = table
+        self.partitions = partitions
+
+
+class PartitionsLoaded(Message, namespace="lake_screen"):
+    """A table's partition statistics arrived."""
+
+    def __init__(self, table: str, stats: pl.DataFrame) -> None:
+        super().__init__()
+        self.table = table
+        self.stats = stats
+
+
+class DetailLoaded(Message, namespace="lake_screen"):
+    """The detail of the selected node arrived."""
+
+    def __init__(self, detail: Detail) -> None:
+        super().__init__()
+        self.detail = detail
