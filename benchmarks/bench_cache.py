@@ -8,7 +8,10 @@ partitions) in a temporary silver root, then measures:
     folder (cold: the log is loaded, the cache written), right after another run (warm: read
     from the cache), and with ``--no-cache``; against a process that does the same work with
     plain delta-rs + polars (open, add actions, group_by, JSON out);
-(b) in one process, ``--appends`` times: one more append (one file, one partition) by the store,
+(b) in one process, ``--repeat`` times: a new ``LakeReader(root, cache=...)``'s
+    ``partition_stats`` with an empty cache, right after (warm) and without cache, against
+    ``DeltaTable(path)`` + add actions + the same group_by: what (a) costs once Python is up;
+(c) in one process, ``--appends`` times: one more append (one file, one partition) by the store,
     then ``refresh("trades")`` + ``partition_stats`` of a warm reader with a cache, both without
     and with a delta-rs handle kept (the app keeps one once a table's detail was shown), against
     ``update_incremental()`` on a warm ``DeltaTable`` + the same group_by.
@@ -17,7 +20,7 @@ Each figure is the median of its runs, with the min-max spread; ratio = console 
 (below x1.00: the console is faster).
 
     .venv/bin/python benchmarks/bench_cache.py [--files N] [--partitions N]
-        [--rows-per-file N] [--repeat N] [--appends N]
+        [--rows-per-file N] [--repeat N] [--appends N] [--root DIR]
 """
 
 from __future__ import annotations
@@ -59,29 +62,34 @@ def process_seconds(argv: list[str]) -> tuple[float, str]:
 
 
 def stats_runs(root: Path, cache_dir: Path, repeat: int) -> dict[str, list[float]]:
-    """(a): whole processes, the variants interleaved so that none gets a quieter moment."""
+    """(a): whole processes; the order of the variants rotates, so none always runs first."""
     stats = [*CONSOLE, "stats", TABLE, "--json", "--silver-root", str(root)]
-    runs: dict[str, list[float]] = {"cold": [], "warm": [], "no-cache": [], "plain": []}
+    cached = [*stats, "--cache-dir", str(cache_dir)]
+    variants = ["cold", "warm", "no-cache", "plain"]
+    runs: dict[str, list[float]] = {v: [] for v in variants}
     outputs = set()
-    for _ in range(repeat):
-        shutil.rmtree(cache_dir, ignore_errors=True)
-        seconds, out = process_seconds([*stats, "--cache-dir", str(cache_dir)])
-        runs["cold"].append(seconds)
-        outputs.add(out)
-        seconds, out = process_seconds([*stats, "--cache-dir", str(cache_dir)])
-        runs["warm"].append(seconds)
-        outputs.add(out)
-        seconds, out = process_seconds([*stats, "--no-cache"])
-        runs["no-cache"].append(seconds)
-        outputs.add(out)
-        seconds, _ = process_seconds([sys.executable, "-c", PLAIN, str(root / TABLE)])
-        runs["plain"].append(seconds)
+    for i in range(repeat):
+        for variant in variants[i % 4 :] + variants[: i % 4]:
+            if variant == "cold":
+                shutil.rmtree(cache_dir, ignore_errors=True)
+            elif variant == "warm" and not any(cache_dir.glob("*.parquet")):
+                process_seconds(cached)  # fill the cache first (not timed)
+            argv = {
+                "cold": cached,
+                "warm": cached,
+                "no-cache": [*stats, "--no-cache"],
+                "plain": [sys.executable, "-c", PLAIN, str(root / TABLE)],
+            }[variant]
+            seconds, out = process_seconds(argv)
+            runs[variant].append(seconds)
+            if variant != "plain":
+                outputs.add(out)
     assert len(outputs) == 1, "cold, warm and uncached runs must print the same statistics"
     return runs
 
 
 def refresh_runs(root: Path, cache_dir: Path, appends: int, rows: int) -> dict[str, list[float]]:
-    """(b): one process, each append followed by the three ways of seeing it."""
+    """(c): one process, each append followed by the three ways of seeing it."""
     path = root / TABLE
     cache = StatsCache(cache_dir)
     bare = LakeReader(root, cache=cache)
@@ -109,6 +117,32 @@ def refresh_runs(root: Path, cache_dir: Path, appends: int, rows: int) -> dict[s
         runs["incremental"].append(time.perf_counter() - started)
         seen.append(base.height and int(base.get_column("files").sum()))
         assert len(set(seen)) == 1, seen
+    return runs
+
+
+def reader_runs(root: Path, cache_dir: Path, repeat: int) -> dict[str, list[float]]:
+    """(b): one process, a new reader each time: what (a) spends once Python is up."""
+    variants = ["cold", "warm", "no-cache", "plain"]
+    runs: dict[str, list[float]] = {v: [] for v in variants}
+
+    def stats(cache: StatsCache | None) -> str | None:
+        reader = LakeReader(root, cache=cache)
+        reader.partition_stats(TABLE)
+        return reader.last_load(TABLE)
+
+    for i in range(repeat):
+        for variant in variants[i % 4 :] + variants[: i % 4]:  # none always runs first
+            if variant == "cold":
+                shutil.rmtree(cache_dir, ignore_errors=True)
+            elif variant == "warm" and not any(cache_dir.glob("*.parquet")):
+                stats(StatsCache(cache_dir))  # fill the cache first (not timed)
+            started = time.perf_counter()
+            if variant == "plain":
+                baseline_stats(DeltaTable(str(root / TABLE)))
+            else:
+                how = stats(None if variant == "no-cache" else StatsCache(cache_dir))
+                assert how == ("cache" if variant == "warm" else "full"), (variant, how)
+            runs[variant].append(time.perf_counter() - started)
     return runs
 
 
@@ -149,22 +183,29 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=4_000, help="data files in the table")
     parser.add_argument("--partitions", type=int, default=200)
     parser.add_argument("--rows-per-file", type=int, default=100)
-    parser.add_argument("--repeat", type=int, default=5, help="process runs per figure in (a)")
-    parser.add_argument("--appends", type=int, default=10, help="one-file appends in (b)")
+    parser.add_argument("--repeat", type=int, default=7, help="runs per figure in (a) and (b)")
+    parser.add_argument("--appends", type=int, default=10, help="one-file appends in (c)")
+    parser.add_argument("--root", type=Path, help="reuse (or build into) this silver root")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        root, cache_dir = Path(tmp) / "silver", Path(tmp) / "cache"
-        started = time.perf_counter()
-        commits = build(root, args.files, args.partitions, args.rows_per_file)
-        print(
-            f"built {TABLE}: {commits} commits x {args.partitions} partitions = "
-            f"{commits * args.partitions:,} files of {args.rows_per_file} rows in "
-            f"{time.perf_counter() - started:.1f} s"
-        )
+        root, cache_dir = args.root or Path(tmp) / "silver", Path(tmp) / "cache"
+        if not (root / TABLE).exists():
+            started = time.perf_counter()
+            commits = build(root, args.files, args.partitions, args.rows_per_file)
+            print(
+                f"built {TABLE}: {commits} commits x {args.partitions} partitions = "
+                f"{commits * args.partitions:,} files of {args.rows_per_file} rows in "
+                f"{time.perf_counter() - started:.1f} s"
+            )
         a = stats_runs(root, cache_dir, args.repeat)
-        b = refresh_runs(root, cache_dir, args.appends, args.rows_per_file)
+        b = reader_runs(root, cache_dir, args.repeat)
+        # The appends change the table: they go to a copy, so that --root stays as it was.
+        copy = Path(tmp) / "appended"
+        shutil.copytree(root, copy)
+        c = refresh_runs(copy, Path(tmp) / "cache-appended", args.appends, args.rows_per_file)
         print(
-            f"(a) median of {args.repeat} whole processes, (b) of {args.appends} appends; "
+            f"(a) median of {args.repeat} whole processes, (b) of {args.repeat} runs, (c) of "
+            f"{args.appends} appends; "
             "ratio = console / baseline (below x1.00: the console is faster)"
         )
         print_table(
@@ -176,17 +217,25 @@ def main() -> None:
                     "(a) stats, warm cache", a["warm"], "(a) delta-rs + polars process", a["plain"]
                 ),
                 row("(a) stats, cold cache", a["cold"], "(a) stats --no-cache", a["no-cache"]),
+                row("(b) new reader, warm cache", b["warm"], "(b) same, cold cache", b["cold"]),
+                row("(b) new reader, warm cache", b["warm"], "(b) same, no cache", b["no-cache"]),
                 row(
-                    "(b) refresh + stats",
-                    b["bare"],
-                    "update_incremental + group_by",
-                    b["incremental"],
+                    "(b) new reader, warm cache",
+                    b["warm"],
+                    "open + add actions + group_by",
+                    b["plain"],
                 ),
                 row(
-                    "(b) same, handle kept",
-                    b["shown"],
+                    "(c) refresh + stats",
+                    c["bare"],
                     "update_incremental + group_by",
-                    b["incremental"],
+                    c["incremental"],
+                ),
+                row(
+                    "(c) same, handle kept",
+                    c["shown"],
+                    "update_incremental + group_by",
+                    c["incremental"],
                 ),
             ],
         )

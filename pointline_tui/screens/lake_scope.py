@@ -91,3 +91,32 @@ def delta_table(node: LakeNode | None) -> str | None:
     if node.kind == "table" and (node.entry is None or node.entry.state != "delta"):
         return None
     return node.table
+
+
+def offered(
+    action: str,
+    marks: set[Mark],
+    node: LakeNode | None,
+    listed: pl.DataFrame | None,
+    *,
+    filtering: bool,
+) -> bool:
+    """Whether the lake screen offers ``action`` now (the footer shows only those).
+
+    Read-only changes nothing here: plans and dry runs write nothing (their screens refuse to
+    go on), and marks are the operator's own.
+    """
+    if action == "close_filter":
+        return filtering
+    if action == "back":
+        return not filtering and node is not None and node.kind == "partition"
+    if action == "compact":
+        applies = action_scope(marks, node, listed)
+        return applies is not None and bool(applies[1])
+    if action in ("vacuum", "history", "remove_orphans"):
+        return delta_table(node) is not None
+    if action in ("toggle_mark", "mark_hot"):
+        return listed is not None
+    if action == "clear_marks":
+        return bool(marks)
+    return True

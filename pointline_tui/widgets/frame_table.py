@@ -143,6 +143,15 @@ class FrameTable(DataTable[Text]):
             self.page_index = 0
         self._render_page()
 
+    def show_as(
+        self, frame: pl.DataFrame, filter_text: str, sorting: tuple[str | None, bool], **at: Any
+    ) -> None:
+        """Show ``frame`` filtered and sorted so, the cursor on the first row holding ``at``."""
+        self.filter_text = filter_text
+        self.set_sorting(sorting[0], descending=sorting[1])
+        self.show(frame)
+        self.go_to(**at)
+
     def set_filter(self, text: str) -> None:
         """Keep only the rows whose text contains ``text`` (any column, any case)."""
         self.filter_text = text.strip()

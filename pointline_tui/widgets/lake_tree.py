@@ -179,9 +179,11 @@ class LakeTree(Tree[LakeNode]):
         if not self.display:
             self.display = True
             return
-        width = self.outer_size.width + step * self.WIDTH_STEP
+        set_width = self.styles.inline.width  # a key pressed before the last one is laid out
+        now = self.outer_size.width if set_width is None else int(set_width.value)
+        width = now + step * self.WIDTH_STEP
         width = max(self.MIN_WIDTH, min(width, available - self.MIN_WIDTH))
-        self.styles.width = self.styles.max_width = width
+        self.styles.width = self.styles.min_width = self.styles.max_width = width
 
     def has_partitions(self, table: str) -> bool:
         return table in self._stats

@@ -262,3 +262,31 @@ async def test_folder_names_are_never_read_as_markup(demo_lake: Path) -> None:
         assert isinstance(app.screen, LakeScreen)
         assert app.screen.selected is not None
         assert app.screen.selected.table == odd
+
+
+async def test_escapes_in_names_are_shown_not_obeyed(demo_lake: Path) -> None:
+    hostile = "esc\x1b[7mREV\x1b[2Jdir"
+    (demo_lake / hostile).mkdir()
+    (demo_lake / hostile / "part-0.parquet").write_bytes(b"PAR1")
+    app = build_app(demo_lake)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        shown = "esc\\x1b[7mREV\\x1b[2Jdir"
+        assert any(line.startswith(shown) for line in tree_lines(app))
+        app.screen.select_table(hostile)
+        await settle(app, pilot)
+        title = text_of(app, "#detail-title")
+        assert title == shown
+        assert "\x1b" not in title
+
+
+async def test_ctrl_q_quits_from_the_help_too(demo_lake: Path) -> None:
+    app = build_app(demo_lake)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert app.return_code == 0
+        assert not app.is_running
