@@ -13,7 +13,7 @@ from textual.widgets import Footer, Header, Static
 from textual.worker import Worker, get_current_worker
 
 from pointline_tui.context import lake_context
-from pointline_tui.formatting import count, files, human_bytes, iso_date
+from pointline_tui.formatting import count, files, human_bytes, iso_date, partition_name
 from pointline_tui.lake.plan import CompactionPlan
 from pointline_tui.maintenance import Partition, writer_warnings
 from pointline_tui.screens.compact_progress import CompactProgressScreen, CompactRequest
@@ -21,6 +21,7 @@ from pointline_tui.screens.dialogs import READ_ONLY, ConfirmModal
 from pointline_tui.screens.errors import report_worker_error
 from pointline_tui.screens.forms import NumberField
 from pointline_tui.storage.limits import TARGET_SIZE_MB
+from pointline_tui.text import one_line
 from pointline_tui.widgets.frame_table import Column, FrameTable
 
 __all__ = ["CompactPlanScreen", "CompactProgressScreen", "CompactRequest", "compact_commands"]
@@ -163,7 +164,11 @@ class CompactPlanScreen(Screen[CompactRequest | None]):
     def on_data_table_row_highlighted(self) -> None:
         """Show the highlighted partition's note in full (its column is cut at 80 columns)."""
         row = self.query_one(FrameTable).current_row()
-        note = "" if row is None else f"{row['exchange']}/{row['trading_date']}: {row['note']}"
+        note = (
+            ""
+            if row is None
+            else f"{partition_name(row['exchange'], row['trading_date'])}: {one_line(row['note'])}"
+        )
         self.query_one("#plan-note", Static).update(note)
 
     def _request(self) -> CompactRequest:
