@@ -35,8 +35,12 @@ class PointlineApp(Navigation):
     BINDINGS = [
         Binding("m", "show_manifest", "Manifest"),
         Binding("q", "show_quarantine", "Quarantine"),
+        Binding("H", "show_hot_partitions", "Hot partitions", show=False),
+        Binding("R", "show_reconcile", "Reconcile", show=False),
+        Binding("L", "show_health", "Lake health", show=False),
         Binding("question_mark", "show_help", "Help", key_display="?"),
         Binding("f1", "show_help", "Help", show=False),
+        Binding("E", "show_errors", "Errors", show=False),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True),  # in dialogs too
     ]
 
@@ -72,14 +76,18 @@ def build_app(
     silver_root: Path, *, read_only: bool = False, cache: StatsCache | None = None
 ) -> PointlineApp:
     """The app over the lake at ``silver_root``: the one factory the CLI and tests use."""
-    from pointline_tui.storage.delta import DeltaEventStore
+    from pointline_tui.storage.delta.deferred import DeferredEventStore
+    from pointline_tui.storage.delta.deferred_restore import DeferredRestorer
+    from pointline_tui.storage.delta.log_maintenance import DeltaLogMaintenance
 
-    events = DeltaEventStore(silver_root, read_only=read_only)
+    events = DeferredEventStore(silver_root, read_only=read_only)  # delta-rs on first write
     context = LakeContext(
         reader=LakeReader(silver_root, cache=cache),
         optimizer=events,
         vacuum=events,
         orphans=events,
+        restorer=DeferredRestorer(silver_root, read_only=read_only),
+        log_maintenance=DeltaLogMaintenance(silver_root, read_only=read_only),
         read_only=read_only,
     )
     return PointlineApp(context)

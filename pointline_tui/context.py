@@ -7,17 +7,23 @@ class or imports another screen module.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
+from pointline_tui.error_log import ErrorLog
+
 if TYPE_CHECKING:
+    from datetime import date
+
     from textual.app import App
 
     from pointline_tui.lake.plan import PartitionKey
     from pointline_tui.lake.reader import LakeReader
     from pointline_tui.maintenance import LockingOptimizer, PartitionVacuum
     from pointline_tui.screens.orphans import OrphanRemoval
+    from pointline_tui.screens.restore import TableRestorer
+    from pointline_tui.storage.log_models import LogMaintenance
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -28,8 +34,14 @@ class LakeContext:
     optimizer: LockingOptimizer
     vacuum: PartitionVacuum
     orphans: OrphanRemoval
+    restorer: TableRestorer
+    """Plans and runs restores of a table to an earlier version."""
+    log_maintenance: LogMaintenance
+    """Checkpoints and clean-ups of tables' Delta logs."""
     read_only: bool = False
     """Offer the plans and dry runs, but refuse (and the stores refuse) every write."""
+    errors: ErrorLog = field(default_factory=ErrorLog)
+    """What failed in this run, in full: toasts show the short text, ``E`` the details."""
 
 
 @runtime_checkable
@@ -42,6 +54,15 @@ class LakeNavigator(Protocol):
     def show_table(self, table: str) -> None:
         """Back to the lake screen with ``table`` selected."""
 
+    def show_partition(self, table: str, exchange: str, trading_date: date) -> None:
+        """Back to the lake screen with that partition of ``table`` selected."""
+
+    def show_heat_map(self, table: str) -> None:
+        """Open ``table``'s small files per exchange and trading date."""
+
+    def show_rows(self, table: str, partition: PartitionKey) -> None:
+        """Open the rows of ``partition``; ``(None, None)``: an unpartitioned table's."""
+
     def show_history(self, table: str) -> None:
         """Open ``table``'s Delta history."""
 
@@ -51,11 +72,54 @@ class LakeNavigator(Protocol):
     def show_quarantine(self, *, file_id: int | None = None) -> None:
         """Open the quarantine (of ``file_id``'s rows)."""
 
+    def show_reconcile(self) -> None:
+        """Open the reconciliation of the manifest with the rows in the lake."""
+
+    def show_hot_partitions(self) -> None:
+        """Open the hot partitions of every event table, worst first."""
+
     def show_help(self) -> None:
         """Open the keys of every screen."""
 
-    def plan_compaction(self, table: str, partitions: Sequence[PartitionKey]) -> None:
-        """Open the compaction plan of ``partitions``; ``(None, None)``: the whole table."""
+    def show_health(self) -> None:
+        """Open the lake's health: upkeep figures and findings of every table."""
+
+    def create_checkpoint(self, table: str) -> None:
+        """Open the plan of a checkpoint of ``table``."""
+
+    def clean_log(self, table: str) -> None:
+        """Open the plan of the clean-up of ``table``'s expired log files."""
+
+    def show_commit_changes(self, table: str, version: int) -> None:
+        """Open what commit ``version`` of ``table`` changed, per partition."""
+
+    def show_version_diff(self, table: str, from_version: int, to_version: int) -> None:
+        """Open the comparison of two versions of ``table``, per partition."""
+
+    def show_as_of(self, table: str, version: int) -> None:
+        """Open ``table`` as it was at ``version`` (read-only)."""
+
+    def restore_version(self, table: str, version: int) -> None:
+        """Open the plan of restoring ``table`` to ``version``."""
+
+    def show_dim_history(self) -> None:
+        """Open the symbols ``dim_symbol`` added, closed and changed, version by version."""
+
+    def show_errors(self) -> None:
+        """Open the details of what failed in this run."""
+
+    def plan_compaction(
+        self,
+        table: str,
+        partitions: Sequence[PartitionKey],
+        *,
+        then: Callable[[bool], None] | None = None,
+    ) -> None:
+        """Open the compaction plan of ``partitions``; ``(None, None)``: the whole table.
+
+        ``then`` is called once the plan is cancelled (``False``) or its run is closed
+        (``True`` if the run changed the lake).
+        """
 
     def compact_hot(self, table: str) -> None:
         """Plan compacting ``table``'s hot partitions."""

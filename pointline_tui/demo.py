@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import polars as pl
+from deltalake import DeltaTable
 
 from pointline_tui.storage.delta import (
     DeltaDimensionStore,
@@ -38,6 +39,12 @@ QUARANTINE_RULES = {  # rule -> the field it flags
     "ts_out_of_order": "ts_event_us",
     "unknown_symbol": "symbol",
 }
+QUARANTINED_FILES = (  # table, exchange, day index, part, rule: every row of the file rejected
+    ("trades", "okx", 2, 70, "unknown_symbol"),
+    ("quotes", "binance-futures", 1, 71, "crossed_book"),
+)
+UNKNOWN_FILE_ID = 9_001
+"""The file id of rows copied in from another lake: no entry of this manifest has it."""
 
 
 @dataclass
@@ -56,7 +63,8 @@ def build_demo_lake(silver_root: Path) -> Path:
 
     Trades, quotes and order-book updates for two exchanges over four trading dates; two hot
     partitions; every manifest status; quarantined rows across rules, files and tables;
-    ``dim_symbol`` in two versions; and tombstones from one compaction, so vacuum has work.
+    ``dim_symbol`` in two versions; tombstones from one compaction, so vacuum has work; and
+    one damaged file of each kind reconciliation finds (``_damage``).
     """
     silver_root = Path(silver_root)
     if silver_root.exists() and any(silver_root.iterdir()):
@@ -90,9 +98,45 @@ def build_demo_lake(silver_root: Path) -> Path:
     ):
         file_id = ingest.resolve("trades", "binance-futures", DAYS[n], part=90 + n)
         manifest.update_status(file_id, "failed", status_reason=reason)
+    for table, exchange, day_index, part, rule in QUARANTINED_FILES:
+        ingest.quarantined_file(table, exchange, DAYS[day_index], part=part, rule=rule)
+    _damage(ingest)
     for n in range(2):
-        ingest.resolve("quotes", "okx", DAYS[3], part=95 + n)  # stays pending
+        ingest.resolve("quotes", "okx", DAYS[3], part=95 + n)  # stays pending: the newest
     return silver_root
+
+
+def _damage(ingest: _Ingest) -> None:
+    """One file of each kind reconciliation finds, damaged the way real lakes get damaged."""
+    events, manifest = ingest.events, ingest.manifest
+    # Trades stay as they were: only their hot partition has more than one file.
+    # Rows partly lost: the run recorded the whole file, but its second write never landed.
+    file_id, frame = ingest.rows("orderbook_updates", "binance-futures", DAYS[3], part=81, rows=120)
+    events.append("orderbook_updates", frame.head(80))
+    manifest.update_status(file_id, "success", rows_total=120, rows_written=120)
+    # Written twice: a re-run that did not look at the manifest appended a file's rows again.
+    file_id = ingest.resolve("orderbook_updates", "okx", DAYS[1], part=0)
+    events.append("orderbook_updates", ingest.written[file_id])
+    # A failed file's rows: the write landed, then the run died and a retry recorded a failure.
+    file_id, frame = ingest.rows("quotes", "okx", DAYS[1], part=83, rows=70)
+    events.append("quotes", frame)
+    manifest.update_status(
+        file_id,
+        "failed",
+        rows_total=70,
+        status_reason="worker killed after the write (out of memory)",
+    )
+    # Rows without an entry: a backfill copied from another lake kept that lake's file ids.
+    events.append("quotes", _BUILDERS["quotes"]("binance-futures", DAYS[2], 50, UNKNOWN_FILE_ID))
+    # A quarantine count the log disagrees with: two of the file's log rows never landed.
+    ingest.file("quotes", "okx", DAYS[3], part=84, rows=100, bad_rows=10, logged=8)
+    # A date range the rows disagree with: the entry was "corrected" by hand, to the wrong day.
+    file_id = ingest.resolve("orderbook_updates", "okx", DAYS[0], part=0)
+    wrong_day = f"CAST('{DAYS[1].isoformat()}' AS DATE)"
+    DeltaTable(str(manifest.path)).update(
+        predicate=f"file_id = {file_id}",
+        updates={"trading_date_min": wrong_day, "trading_date_max": wrong_day},
+    )
 
 
 class _Ingest:
@@ -106,37 +150,72 @@ class _Ingest:
     ) -> None:
         self.events, self.manifest, self.quarantine = events, manifest, quarantine
         self.files = 0
+        self.written: dict[int, pl.DataFrame] = {}
+        """The event rows each ingested file wrote, by file id."""
 
     def resolve(self, table: str, exchange: str, day: date, *, part: int) -> int:
         path = f"{VENDOR}/{exchange}/{table}/{day.isoformat()}/part-{part:03d}.csv.gz"
         digest = hashlib.sha256(path.encode()).hexdigest()[:16]
         return self.manifest.resolve_file_id(VENDOR, table, path, digest)
 
-    def file(self, table: str, exchange: str, day: date, *, part: int, rows: int) -> None:
+    def rows(
+        self, table: str, exchange: str, day: date, *, part: int, rows: int
+    ) -> tuple[int, pl.DataFrame]:
+        """A bronze file's manifest id and its ``rows`` event rows."""
         file_id = self.resolve(table, exchange, day, part=part)
+        return file_id, _BUILDERS[table](exchange, day, rows, file_id)
+
+    def file(
+        self,
+        table: str,
+        exchange: str,
+        day: date,
+        *,
+        part: int,
+        rows: int,
+        bad_rows: int | None = None,
+        logged: int | None = None,
+    ) -> int:
+        """Ingest a file; some rows are quarantined (``logged`` of them reach the log)."""
+        file_id, frame = self.rows(table, exchange, day, part=part, rows=rows)
         self.files += 1
-        frame = _BUILDERS[table](exchange, day, rows, file_id)
-        # Every fifth file has a few dozen bad rows, spread over the rules.
-        bad = frame.head(0)
-        if self.files % 5 == 0:
-            bad = frame.gather_every(7).head(30 + self.files % 11)
+        # Unless told, every fifth file has a few dozen bad rows, spread over the rules.
+        if bad_rows is None:
+            bad_rows = 30 + self.files % 11 if self.files % 5 == 0 else 0
+        bad = frame.gather_every(7).head(bad_rows)
+        if bad.height:
             frame = frame.join(bad.select("file_seq"), on="file_seq", how="anti")
-            rule = list(QUARANTINE_RULES)[(self.files // 5) % len(QUARANTINE_RULES)]
-            field = QUARANTINE_RULES[rule]
-            if field not in bad.columns:  # quotes have bid/ask prices
-                field = "bid_price"
-            context = bad.with_columns(
-                field_name=pl.lit(field), field_value=pl.col(field).cast(pl.String)
-            )
-            self.quarantine.append(table, context, rule, file_id)
+        rule = list(QUARANTINE_RULES)[(self.files // 5) % len(QUARANTINE_RULES)]
+        self._log(table, bad.head(bad.height if logged is None else logged), rule, file_id)
         self.events.append(table, frame)
+        self.written[file_id] = frame
         self.manifest.update_status(
             file_id,
-            "quarantined" if bad.height else "success",
+            "success",
             rows_total=frame.height + bad.height,
             rows_written=frame.height,
             rows_quarantined=bad.height,
         )
+        return file_id
+
+    def quarantined_file(
+        self, table: str, exchange: str, day: date, *, part: int, rule: str
+    ) -> None:
+        """Ingest a file whose every row fails ``rule``: nothing reaches the event table."""
+        file_id, bad = self.rows(table, exchange, day, part=part, rows=24)
+        self._log(table, bad, rule, file_id)
+        self.manifest.update_status(
+            file_id, "quarantined", rows_total=bad.height, rows_quarantined=bad.height
+        )
+
+    def _log(self, table: str, bad: pl.DataFrame, rule: str, file_id: int) -> None:
+        field = QUARANTINE_RULES[rule]
+        if field not in bad.columns:  # quotes have bid/ask prices
+            field = "bid_price"
+        context = bad.with_columns(
+            field_name=pl.lit(field), field_value=pl.col(field).cast(pl.String)
+        )
+        self.quarantine.append(table, context, rule, file_id)
 
 
 def _common(exchange: str, day: date, n: int, file_id: int) -> pl.DataFrame:

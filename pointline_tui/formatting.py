@@ -55,6 +55,20 @@ def _short(value: float, base: int, units: tuple[str, ...]) -> str:
     raise AssertionError("unreachable")
 
 
+def short_age(seconds: float | None) -> str:
+    """An age in its largest whole unit: ``45`` -> ``"45s"``, ``7200`` -> ``"2h"``, ``"400d"``.
+
+    ``"-"`` when unknown; a time in the future (a clock ahead of this one) counts as ``"0s"``.
+    """
+    if seconds is None:
+        return "-"
+    value = max(0, int(seconds))
+    for unit, size in (("d", 86_400), ("h", 3_600), ("m", 60)):
+        if value >= size:
+            return f"{value // size}{unit}"
+    return f"{value}s"
+
+
 def count(n: int | None) -> str:
     """``1234567`` -> ``"1,234,567"``; ``None`` -> ``"-"``."""
     return "-" if n is None else f"{n:,}"

@@ -34,6 +34,10 @@ RECENT_WRITE = timedelta(minutes=10)
 
 NOT_STARTED_AFTER_VERIFICATION = "not started: an earlier partition failed verification"
 
+DEFAULT_MAX_WORKERS = 2
+"""Partitions compacted side by side by default: each holds its bins in memory, so more
+cores must not mean more memory; two keep two cores busy."""
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PartitionRun:
@@ -106,7 +110,8 @@ def compact_each(
 ) -> CompactionRun:
     """Compact ``partitions`` one commit each, up to ``max_workers`` side by side.
 
-    One delta-rs compaction keeps about one core busy, so the default runs one per core.
+    One delta-rs compaction keeps about one core busy, so the default runs one per core, at
+    most ``DEFAULT_MAX_WORKERS``.
     A failed partition (or one with no files) records its error and the others go on; once
     ``cancelled()`` turns true, partitions not started yet are marked cancelled (a started one
     finishes). A partition whose lock another compaction holds shows who in ``waiting_for``
@@ -120,7 +125,8 @@ def compact_each(
         table_name: the table.
         partitions: the (exchange, trading_date) keys, in the order to start them.
         target_size_mb: the file size to aim for.
-        max_workers: partitions compacted side by side (default: one per core).
+        max_workers: partitions compacted side by side (default: one per core, at most
+            ``DEFAULT_MAX_WORKERS``).
         on_update: called (from the compaction threads) with every change of a partition.
         cancelled: polled before starting a partition and while waiting for a lock.
         lock_timeout_s: how long one partition waits for another compaction's lock.
@@ -204,7 +210,8 @@ def compact_each(
             )
         )
 
-    workers = max(1, min(max_workers or os.cpu_count() or 1, len(partitions) or 1))
+    cores = min(os.cpu_count() or 1, DEFAULT_MAX_WORKERS)
+    workers = max(1, min(max_workers or cores, len(partitions) or 1))
     # Each partition's call returns: its lock wait polls ``stopping`` and has a timeout.
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="compact") as pool:
         list(pool.map(one, partitions))

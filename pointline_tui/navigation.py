@@ -7,13 +7,15 @@ a view opened over them; after maintenance that changed the lake, the lake scree
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from textual.app import App
 from textual.screen import Screen
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from pointline_tui.lake.plan import PartitionKey
     from pointline_tui.screens.lake import LakeScreen
 
@@ -31,12 +33,23 @@ class Navigation(App[None]):
 
         Plans, dry runs and runs underneath stay: a view opened over them closes back to them.
         """
+        from pointline_tui.screens.health import HealthScreen
         from pointline_tui.screens.help import HelpScreen
         from pointline_tui.screens.history import HistoryScreen
+        from pointline_tui.screens.hot import HotScreen
         from pointline_tui.screens.manifest import ManifestScreen
         from pointline_tui.screens.quarantine import QuarantineScreen
+        from pointline_tui.screens.reconcile import ReconcileScreen
 
-        views = (HelpScreen, HistoryScreen, ManifestScreen, QuarantineScreen)
+        views = (
+            HealthScreen,
+            HelpScreen,
+            HistoryScreen,
+            HotScreen,
+            ManifestScreen,
+            QuarantineScreen,
+            ReconcileScreen,
+        )
         while len(self.screen_stack) > 2 and isinstance(self.screen, views):
             self.pop_screen()
         self.push_screen(screen)
@@ -50,6 +63,20 @@ class Navigation(App[None]):
     def show_table(self, table: str) -> None:
         self.show_lake()
         self.lake.select_table(table)
+
+    def show_partition(self, table: str, exchange: str, trading_date: date) -> None:
+        self.show_lake()
+        self.lake.select_partition(table, exchange, trading_date)
+
+    def show_heat_map(self, table: str) -> None:
+        from pointline_tui.screens.heatmap import HeatMapScreen
+
+        self.push_screen(HeatMapScreen(table))
+
+    def show_rows(self, table: str, partition: PartitionKey) -> None:
+        from pointline_tui.screens.rows import RowsScreen
+
+        self.push_screen(RowsScreen(table, *partition))
 
     def show_history(self, table: str) -> None:
         from pointline_tui.screens.history import HistoryScreen
@@ -74,11 +101,69 @@ class Navigation(App[None]):
         elif not isinstance(self.screen, QuarantineScreen):
             self._open_view(QuarantineScreen())
 
+    def show_hot_partitions(self) -> None:
+        from pointline_tui.screens.hot import HotScreen
+
+        if not isinstance(self.screen, HotScreen):
+            self._open_view(HotScreen())
+
+    action_show_hot_partitions = show_hot_partitions
+
     def show_help(self) -> None:
         from pointline_tui.screens.help import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
+
+    def show_health(self) -> None:
+        from pointline_tui.screens.health import HealthScreen
+
+        if not isinstance(self.screen, HealthScreen):
+            self._open_view(HealthScreen())
+
+    action_show_health = show_health
+
+    # -- time travel: over the history view, Escape comes back to it ---------------------------
+
+    def show_commit_changes(self, table: str, version: int) -> None:
+        from pointline_tui.screens.commit_changes import CommitChangesScreen
+
+        self.push_screen(CommitChangesScreen(table, version))
+
+    def show_version_diff(self, table: str, from_version: int, to_version: int) -> None:
+        from pointline_tui.screens.version_diff import VersionDiffScreen
+
+        self.push_screen(VersionDiffScreen(table, from_version, to_version))
+
+    def show_as_of(self, table: str, version: int) -> None:
+        from pointline_tui.screens.as_of import AsOfScreen
+
+        self.push_screen(AsOfScreen(table, version))
+
+    def show_dim_history(self) -> None:
+        from pointline_tui.screens.dim_history import DimHistoryScreen
+
+        if not isinstance(self.screen, DimHistoryScreen):
+            self.push_screen(DimHistoryScreen())
+
+    def restore_version(self, table: str, version: int) -> None:
+        from pointline_tui.screens.history import HistoryScreen
+        from pointline_tui.screens.restore import RestoreScreen
+
+        def closed(changed: bool | None) -> None:  # noqa: FBT001 - a callback
+            self._after_maintenance(changed)
+            if changed and isinstance(self.screen, HistoryScreen):
+                self.screen.action_refresh()  # the restore is its newest commit
+
+        self.push_screen(RestoreScreen(table, version), closed)
+
+    def show_errors(self) -> None:
+        from pointline_tui.screens.error_details import ErrorDetailsScreen
+
+        if not isinstance(self.screen, ErrorDetailsScreen):
+            self.push_screen(ErrorDetailsScreen())
+
+    action_show_errors = show_errors
 
     def action_show_manifest(self) -> None:
         self.show_manifest()
@@ -86,24 +171,38 @@ class Navigation(App[None]):
     def action_show_quarantine(self) -> None:
         self.show_quarantine()
 
+    def show_reconcile(self) -> None:
+        from pointline_tui.screens.reconcile import ReconcileScreen
+
+        if not isinstance(self.screen, ReconcileScreen):
+            self._open_view(ReconcileScreen())
+
+    action_show_reconcile = show_reconcile
+
     action_show_help = show_help
 
     # -- maintenance: a plan or dry run first; the lake reloads after a change ------------------
 
-    def plan_compaction(self, table: str, partitions: Sequence[PartitionKey]) -> None:
-        from pointline_tui.screens.compact import CompactPlanScreen, CompactProgressScreen
+    def plan_compaction(
+        self,
+        table: str,
+        partitions: Sequence[PartitionKey],
+        *,
+        then: Callable[[bool], None] | None = None,
+    ) -> None:
+        from pointline_tui.screens.compact import CompactPlanScreen
+        from pointline_tui.screens.compact_progress import CompactProgressScreen
 
-        if (None, None) in partitions and not _plans_whole_tables():
-            self.notify(
-                f"The plan screen cannot show a whole table yet: pointline-tui compact {table}",
-                severity="warning",
-                markup=False,
-            )
-            return
+        def ran(changed: bool | None) -> None:  # noqa: FBT001 - a callback
+            self._after_maintenance(changed)
+            if then is not None:
+                then(bool(changed))
 
         def confirmed(request: Any) -> None:
             if request is not None:
-                self.push_screen(CompactProgressScreen(request), self._after_maintenance)
+                self.push_screen(CompactProgressScreen(request), ran)
+            elif then is not None:
+                then(False)  # the plan was cancelled: nothing changed
 
         # (None, None) is an unpartitioned table's one partition: the plan and store take it.
         self.push_screen(CompactPlanScreen(table, list(partitions)), confirmed)  # type: ignore[arg-type]
@@ -123,20 +222,15 @@ class Navigation(App[None]):
 
         self.push_screen(OrphansScreen(table), self._after_maintenance)
 
+    def create_checkpoint(self, table: str) -> None:
+        from pointline_tui.screens.log_maintenance import LogMaintenanceScreen
+
+        self.push_screen(LogMaintenanceScreen(table, "checkpoint"), self._after_maintenance)
+
+    def clean_log(self, table: str) -> None:
+        from pointline_tui.screens.log_maintenance import LogMaintenanceScreen
+
+        self.push_screen(LogMaintenanceScreen(table, "clean-log"), self._after_maintenance)
+
     def _after_maintenance(self, changed: bool | None) -> None:  # noqa: FBT001 - a callback
         self.lake.after_maintenance(changed=bool(changed))
-
-
-def _plans_whole_tables() -> bool:
-    """Whether the plan screen takes an unpartitioned table's one partition, ``(None, None)``.
-
-    Until ``compact_commands`` does (it writes ``--date`` for every partition), opening the
-    plan of a whole table would end the app with an error; ask rather than assume.
-    """
-    from pointline_tui.screens.compact import CompactRequest, compact_commands
-
-    try:
-        compact_commands(CompactRequest("t", ((None, None),), 1))  # type: ignore[arg-type]
-    except AttributeError:
-        return False
-    return True

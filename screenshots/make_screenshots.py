@@ -26,6 +26,7 @@ from tests.snapshots.frozen import (  # noqa: E402
     place,
     start_compaction,
 )
+from tests.snapshots.test_time_travel import at  # noqa: E402
 
 Step = str | Callable[[Pilot], Awaitable[None]]
 SIZE = (100, 30)
@@ -54,6 +55,17 @@ SHOTS: dict[str, list[Step]] = {
     "compact-plan": [select("trades"), "enter", focus_detail, "asterisk", "c"],
     "compact-report": [select("trades"), "enter", focus_detail, "asterisk", "c", "y"],
     "vacuum-dry-run": [select("quotes"), "v"],
+    "lake-health": ["L"],
+    "hot-partitions": ["H"],
+    "reconcile": ["R"],
+    "time-travel-commit-changes": [select("quotes"), "h", at(), "enter"],
+    "time-travel-diff": [select("quotes"), "h", at(5), "space", at(after_optimize=2), "space", "d"],
+    "time-travel-as-of": [select("quotes"), "h", at(5), "a"],
+    "time-travel-restore-plan": [select("quotes"), "h", at(after_optimize=-1), "b"],
+    "time-travel-dim-symbol": [select("dim_symbol"), "h", "c"],
+    "file-sizes": [select("trades"), "z"],
+    "heat-map": [select("trades"), "g"],
+    "rows": [select("trades"), "enter", "down", "enter", "down", "down", "p", "d"],
     "vacuum-confirm": [
         select("quotes"),
         "v",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from textual.pilot import Pilot
+from textual.widgets import DataTable
 from textual.worker import WorkerCancelled, WorkerFailed
 
 
@@ -21,8 +22,26 @@ async def settle(pilot: Pilot) -> None:
             continue
         await pilot.pause()
         if not any(worker.is_running for worker in app.workers):
+            await _measured(pilot)
             return
     raise AssertionError("the app kept starting work")
+
+
+async def _measured(pilot: Pilot) -> None:
+    """Wait until the screen has handled what finished workers posted, and every data table
+    has measured its new rows (it does so when idle).
+
+    Until then a column is as wide as its header, and a picture taken meanwhile differs.
+    """
+    for _ in range(100):
+        nodes = list(pilot.app.screen.walk_children(with_self=True))
+        pending = any(not node._message_queue.empty() for node in nodes)
+        tables = [node for node in nodes if isinstance(node, DataTable)]
+        if not pending and not any(
+            t._require_update_dimensions or t._updated_cells for t in tables
+        ):
+            return
+        await pilot.pause(0.01)
 
 
 async def run_command(pilot: Pilot, text: str) -> None:

@@ -18,7 +18,18 @@ from pointline_tui.cli.output import jsonable
 from pointline_tui.storage.delta.check import check_table
 from tests.storage._trust import LATEST, P1, build_lake, commit_file, live_files, snapshot
 
-FINDING_KEYS = {"table", "severity", "kind", "path", "exchange", "trading_date", "bytes", "message"}
+FINDING_KEYS = {
+    "table",
+    "severity",
+    "kind",
+    "path",
+    "exchange",
+    "trading_date",
+    "bytes",
+    "command",
+    "key",
+    "message",
+}
 
 
 @pytest.fixture(scope="module")

@@ -5,10 +5,35 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-from pointline_tui.cli import check, compact, console, demo, remove_orphans, stats, vacuum
+from pointline_tui.cli import (
+    check,
+    checkpoint,
+    clean_log,
+    compact,
+    console,
+    demo,
+    diff,
+    reconcile,
+    remove_orphans,
+    restore,
+    stats,
+    vacuum,
+)
 from pointline_tui.cli.options import Subcommand, UsageError, run_subcommand
 
-SUBCOMMANDS: tuple[Subcommand, ...] = (demo, stats, check, compact, vacuum, remove_orphans)
+SUBCOMMANDS: tuple[Subcommand, ...] = (
+    demo,
+    stats,
+    check,
+    compact,
+    vacuum,
+    remove_orphans,
+    checkpoint,
+    clean_log,
+    diff,
+    restore,
+    reconcile,
+)
 """Every subcommand, in the order of the usage line: a module of this package (``Subcommand``)."""
 
 

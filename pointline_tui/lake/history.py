@@ -6,9 +6,11 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from deltalake import DeltaTable
+if TYPE_CHECKING:
+    from deltalake import DeltaTable
+
 
 STANDARD_COMMIT_FIELDS = frozenset(
     {

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import polars as pl
-from deltalake import DeltaTable
 
 from pointline_tui.lake.paging import Page, check_window
 from pointline_tui.storage.schemas import INGEST_MANIFEST, MANIFEST_STATUSES
+
+if TYPE_CHECKING:
+    from deltalake import DeltaTable
 
 SOURCE_COLUMNS = ("vendor", "data_type", "bronze_path")
 """The manifest columns a quarantined row is joined to, by file_id."""

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import polars as pl
 
@@ -28,3 +30,27 @@ def check_window(offset: int, limit: int) -> None:
         raise ValueError(f"offset must not be negative, got {offset}")
     if limit < 1:
         raise ValueError(f"limit must be at least 1, got {limit}")
+
+
+T = TypeVar("T")
+
+
+def window(parts: Iterable[tuple[T, int]], offset: int, limit: int) -> tuple[list[T], int]:
+    """The parts (files, in reading order, with their row counts) holding a page.
+
+    Returns:
+        The parts holding rows ``offset`` to ``offset + limit``, and how many rows of the
+        first of them come before the page.
+    """
+    chosen: list[T] = []
+    skip = start = 0
+    for part, rows in parts:
+        end = start + rows
+        if end > offset and start < offset + limit:
+            if not chosen:
+                skip = offset - start
+            chosen.append(part)
+        start = end
+        if start >= offset + limit:
+            break
+    return chosen, skip

@@ -11,16 +11,18 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple, TypeVar, cast
+from typing import TYPE_CHECKING, NamedTuple, TypeVar, cast
 from urllib.parse import unquote
 
 import polars as pl
-from deltalake import DeltaTable
 
 from pointline_tui.lake.manifest import SOURCE_COLUMNS
 from pointline_tui.lake.paging import Page, check_window
 from pointline_tui.storage.models import StorageError, StorageOperationError
 from pointline_tui.storage.schemas import VALIDATION_LOG
+
+if TYPE_CHECKING:
+    from deltalake import DeltaTable
 
 SOURCE_PREFIX = "quarantined:"
 """Real lakes record a quarantined row's table in ``message`` as ``quarantined:<table>``."""
@@ -32,6 +34,9 @@ PAGE_SCHEMA = pl.Schema({**VALIDATION_LOG.polars_schema, **ADDED_SCHEMA})
 EXPORT_SUFFIXES = (".csv", ".parquet")
 _SCAN_CASTS = pl.ScanCastOptions(integer_cast="upcast", float_cast="upcast")
 _MAX_INT64 = 2**63 - 1
+_FILE = "__pointline_file"
+"""The column a scan names each row's file in (never one of the log's)."""
+_ROW = "__pointline_row"
 T = TypeVar("T")
 
 
@@ -138,7 +143,11 @@ class QuarantineView:
     """Counts, pages and exports of one validation log snapshot, read lazily.
 
     Rows come in the order of the log's files, so pages stay stable for a snapshot; counts
-    are computed once per snapshot and filter.
+    are computed once per snapshot and filter. A page at any offset reads only what holds
+    it: without filters, the files its rows are in (from the log's row counts); with filters,
+    the matching rows are first counted per file (once per filter, like the total), then per
+    row group in a file the page starts deep inside (its parquet footer), and only those row
+    groups are read.
 
     Args:
         snapshot: the log's files (``log_snapshot``).
@@ -222,6 +231,8 @@ class QuarantineView:
         known = None not in self._snapshot.rows
         if predicate is None and known and self._snapshot.plain:
             lf = self._window(offset, limit)
+        elif predicate is not None and self._snapshot.plain:
+            lf = self._filtered_window(filters, predicate, offset, limit)
         else:
             lf = self._scan()
             if predicate is not None:
@@ -310,6 +321,8 @@ class QuarantineView:
         rows = self._snapshot.rows
         if predicate is None and None not in rows and self._snapshot.plain:
             return sum(rows)  # type: ignore[arg-type]
+        if predicate is not None and self._snapshot.plain:
+            return sum(self._file_matches(filters, predicate))
 
         def count() -> int:
             lf = self._scan() if predicate is None else self._scan().filter(predicate)
@@ -323,12 +336,16 @@ class QuarantineView:
             ["count", counted.columns[0]], descending=[True, False], nulls_last=True
         )
 
-    def _scan(self, files: Sequence[str] | None = None) -> pl.LazyFrame:
-        """The conformed rows of ``files`` (default: every file of the snapshot)."""
+    def _scan(self, files: Sequence[str] | None = None, *, named: bool = False) -> pl.LazyFrame:
+        """The conformed rows of ``files`` (default: every file of the snapshot).
+
+        ``named`` adds each row's file path as ``_FILE`` (plain snapshots only).
+        """
         snap = self._snapshot
         paths = list(snap.files if files is None else files)
         if snap.version is None or not paths:
-            return VALIDATION_LOG.empty_frame().lazy()
+            empty = VALIDATION_LOG.empty_frame().lazy()
+            return empty.with_columns(pl.lit(None, pl.String).alias(_FILE)) if named else empty
         if snap.plain:
             lf = pl.scan_parquet(
                 paths,
@@ -338,10 +355,103 @@ class QuarantineView:
                 missing_columns="insert",  # files older than a column
                 extra_columns="ignore",
                 cast_options=_SCAN_CASTS,
+                include_file_paths=_FILE if named else None,
             )
         else:
             lf = pl.scan_delta(str(snap.path), version=snap.version)
         return _conform(lf)
+
+    def _file_matches(self, filters: _Filters, predicate: pl.Expr) -> tuple[int, ...]:
+        """Rows matching ``filters`` in each file of the (plain) snapshot, counted once."""
+
+        def count() -> tuple[int, ...]:
+            counted = self._scan(named=True).filter(predicate).group_by(_FILE).agg(pl.len())
+            found = dict(_collect(counted).iter_rows())
+            return tuple(int(found.get(path, 0)) for path in self._snapshot.files)
+
+        return self._memoized(("per_file", filters), count)
+
+    def _filtered_window(
+        self, filters: _Filters, predicate: pl.Expr, offset: int, limit: int
+    ) -> pl.LazyFrame:
+        """Matching rows offset..offset+limit, read from only the files that hold them."""
+        pieces: list[pl.LazyFrame] = []
+        start, wanted = 0, limit
+        counts = self._file_matches(filters, predicate)
+        for path, matches in zip(self._snapshot.files, counts, strict=True):
+            if wanted == 0:
+                break
+            if start + matches > offset:
+                skip = max(0, offset - start)
+                take = min(wanted, matches - skip)
+                pieces.append(self._matches_in(path, filters, predicate, skip, take))
+                wanted -= take
+            start += matches
+        if not pieces:
+            return self._scan([]).filter(predicate)
+        return pl.concat(pieces, how="vertical")
+
+    def _matches_in(
+        self, path: str, filters: _Filters, predicate: pl.Expr, skip: int, take: int
+    ) -> pl.LazyFrame:
+        """Matches skip..skip+take of one file; deep in a file, only the row groups holding them."""
+        lf = self._scan([path])
+        if skip:
+            first_row, rows, skip = self._row_groups_for(path, filters, predicate, skip, take)
+            lf = lf.slice(first_row, rows)
+        return lf.filter(predicate).slice(skip, take)
+
+    def _row_groups_for(
+        self, path: str, filters: _Filters, predicate: pl.Expr, skip: int, take: int
+    ) -> tuple[int, int, int]:
+        """Where matches skip..skip+take of ``path`` are: (first row, rows, matches to skip).
+
+        The rows span the row groups holding those matches; the matches before them in those
+        groups are the ones to skip.
+        """
+        groups = self._group_matches(path, filters, predicate)
+        first_row = rows = seen = 0
+        skipped = None
+        for row_start, group_rows, matches in groups:
+            if skipped is None:
+                if seen + matches <= skip:
+                    seen += matches
+                    continue
+                first_row, skipped = row_start, skip - seen
+            rows = row_start + group_rows - first_row
+            seen += matches
+            if seen >= skip + take:
+                break
+        return first_row, rows, skipped or 0
+
+    def _group_matches(
+        self, path: str, filters: _Filters, predicate: pl.Expr
+    ) -> tuple[tuple[int, int, int], ...]:
+        """(first row, rows, matching rows) of each row group of ``path``, counted once."""
+
+        def count() -> tuple[tuple[int, int, int], ...]:
+            sizes = _row_group_rows(path)
+            starts = [sum(sizes[:i]) for i in range(len(sizes))]
+            if len(sizes) < 2:
+                total = self._file_matches(filters, predicate)[self._snapshot.files.index(path)]
+                return ((0, sizes[0] if sizes else 0, total),)
+            group = pl.lit(pl.Series(starts, dtype=pl.UInt32)).search_sorted(
+                pl.col(_ROW), side="right"
+            )
+            counted = (
+                self._scan([path])
+                .with_row_index(_ROW)
+                .filter(predicate)
+                .group_by(group.alias("group"))
+                .agg(pl.len())
+            )
+            found = dict(_collect(counted).iter_rows())
+            return tuple(
+                (start, size, int(found.get(i + 1, 0)))
+                for i, (start, size) in enumerate(zip(starts, sizes, strict=True))
+            )
+
+        return self._memoized(("per_group", filters, path), count)
 
     def _window(self, offset: int, limit: int) -> pl.LazyFrame:
         """Rows offset..offset+limit read from only the files that hold them."""
@@ -409,6 +519,21 @@ def _cannot_write(target: Path, err: BaseException) -> str:
     # An OSError's own text names the hidden file written to; the reason alone says it all.
     reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
     return f"cannot write {target}: {reason[:1].lower()}{reason[1:]}"
+
+
+def _row_group_rows(path: str) -> list[int]:
+    """The rows of each row group of the parquet file at ``path``, from its footer.
+
+    Raises:
+        StorageOperationError: the file is gone or is not parquet.
+    """
+    import pyarrow.parquet as pq  # only for a page deep inside a file: its footer
+
+    try:
+        footer = pq.read_metadata(path)
+    except (OSError, ValueError) as err:
+        raise StorageOperationError(f"{VALIDATION_LOG.name}: cannot read rows: {err}") from err
+    return [footer.row_group(i).num_rows for i in range(footer.num_row_groups)]
 
 
 def _collect(lf: pl.LazyFrame) -> pl.DataFrame:

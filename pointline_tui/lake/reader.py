@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 import polars as pl
-from deltalake.exceptions import DeltaError
 
 from pointline_tui.lake import partitions as parts
 from pointline_tui.lake.catalog import (
@@ -28,8 +27,10 @@ from pointline_tui.lake.errors import DamagedTableError
 from pointline_tui.lake.history import HistoryEntry, history_entries
 from pointline_tui.lake.manifest import ManifestView, read_manifest
 from pointline_tui.lake.overview import LakeOverview, build_overview
+from pointline_tui.lake.paging import Page
 from pointline_tui.lake.plan import CompactionPlan, PartitionKey, plan_compaction
 from pointline_tui.lake.quarantine import QuarantineView, log_snapshot
+from pointline_tui.lake.rows import partition_rows
 from pointline_tui.lake.stats_cache import StatsCache, TableFiles, advance, log_signature
 from pointline_tui.lake.summary import TableSummary, build_summary
 from pointline_tui.storage.delta.check import check_table, inside
@@ -47,8 +48,9 @@ from pointline_tui.text import short_error
 if TYPE_CHECKING:
     from deltalake import DeltaTable
 
-_READ_ERRORS = (DeltaError, OSError, pl.exceptions.PolarsError)
-"""What reading a table's log or files raises when something on disk is wrong."""
+_READ_ERRORS = (OSError, pl.exceptions.PolarsError)
+"""What reading a table's log or files raises when something on disk is wrong (and delta-rs's
+``DeltaError``, imported only once an error needs it: a cached lake never loads delta-rs)."""
 
 FilesLoad = Literal["cache", "incremental", "full"]
 """How a table's files were last read: the cache file as it was, the cache (or the files in
@@ -199,6 +201,27 @@ class LakeReader:
         """
         return parts.partition_files(self.active_files(name), exchange, trading_date)
 
+    def rows(
+        self,
+        name: str,
+        exchange: str | None,
+        trading_date: date | None,
+        *,
+        offset: int = 0,
+        limit: int = 100,
+    ) -> Page:
+        """A page of one partition's rows at the kept version (``rows.partition_rows``).
+
+        Raises:
+            ValueError: a negative offset or a limit below one.
+            UnknownTableError, TableNotFoundError, DamagedTableError: as ``summary``.
+            StorageOperationError: a data file cannot be read.
+        """
+        with self._locked(name) as slot:
+            files = self._files(name, slot)
+        with _read_errors(name):  # outside the lock: the table's other queries need not wait
+            return partition_rows(files, exchange, trading_date, offset=offset, limit=limit)
+
     def plan_compaction(
         self,
         name: str,
@@ -218,7 +241,9 @@ class LakeReader:
         """What ``check`` finds in table ``name`` (see ``storage.delta.check.check_table``).
 
         Remembered per version until the next ``refresh``: files may change on disk without a
-        commit (a killed write), and a refresh is how the operator asks to look again.
+        commit (a killed write), and a refresh is how the operator asks to look again. With a
+        cache, the log's findings (``scan_files=False``) are kept there too and used again while
+        the log's listing is as it was, without loading the log.
 
         Args:
             name: the table's folder name.
@@ -231,19 +256,50 @@ class LakeReader:
         path = table_dir(self._root, name)
         slot = self._slot(name)
         with slot.lock:
+            if not scan_files and (cached := self._cached_findings(name, slot)) is not None:
+                return cached
             try:
                 dt = self._handle(name, slot)
             except (DamagedTableError, TableNotFoundError):
                 return check_table(self._root, name, scan_files=scan_files)
             key = (dt.version(), scan_files)
             if key not in slot.health:
+                listing = None if scan_files else _listing(path)  # before: a commit may come
                 with _read_errors(name):
                     # Scanning compares the files on disk with the version's: that needs them.
                     table = self._open(name, path, version=key[0]) if scan_files else dt
                     slot.health[key] = check_table(
                         self._root, path.name, table=table, scan_files=scan_files
                     )
+                kept = slot.files
+                if self._cache and listing and kept is not None and kept.version == key[0]:
+                    self._cache.store_findings(kept, listing, slot.health[key])
             return slot.health[key]
+
+    def _cached_findings(self, name: str, slot: _Slot) -> tuple[Finding, ...] | None:
+        """The log's findings at the kept files' version, from memory or the cache file.
+
+        ``None`` when neither has them (or the table does not read): delta-rs is asked then.
+        The caller holds ``slot.lock``.
+        """
+        if self._cache is None:
+            return None
+        try:
+            files = self._files(name, slot)
+        except StorageError:
+            return None
+        key = (files.version, False)
+        if key not in slot.health:
+            listing = _listing(table_dir(self._root, name))
+            found = None if listing is None else self._cache.load_findings(files, listing)
+            if found is None and listing is not None and slot.loaded_by == "incremental":
+                # Only plain commits, each parsed, follow a version delta-rs loaded: it loads.
+                found = check_table(self._root, name, scan_files=False, loads=True)
+                self._cache.store_findings(files, listing, found)
+            if found is None:
+                return None
+            slot.health[key] = found
+        return slot.health[key]
 
     def history(self, name: str, limit: int | None = None) -> tuple[HistoryEntry, ...]:
         """The table's commits, newest first (at most ``limit``).
@@ -435,10 +491,7 @@ class LakeReader:
         path = table_dir(self._root, name)
         check_table_dir(name, path)
         log_dir = path / DELTA_LOG
-        try:
-            listing: LogListing | None = list_log(log_dir)
-        except OSError:
-            listing = None  # delta-rs reports it
+        listing = _listing(path)  # None: delta-rs reports it
         base, how = slot.files, slot.loaded_by
         if base is None and self._cache is not None:
             base, how = self._cache.load(path.resolve()), "cache"
@@ -468,10 +521,7 @@ class LakeReader:
         del dt  # its own copy of the file list: keep only ours
         log_dir = path / DELTA_LOG
         if listing is None or version not in listing.commits:
-            try:
-                listing = list_log(log_dir)
-            except OSError:
-                listing = None
+            listing = _listing(path)
         signature = None if listing is None else log_signature(log_dir, listing, version)
         return TableFiles(
             path=path.resolve(),
@@ -515,6 +565,14 @@ class LakeReader:
         return DamagedTableError(name, damage_reason(name, path, err))
 
 
+def _listing(table: Path) -> LogListing | None:
+    """The listing of ``table``'s log (``None``: it cannot be listed)."""
+    try:
+        return list_log(table / DELTA_LOG)
+    except OSError:
+        return None
+
+
 def _follow(dt: DeltaTable, version: int | None) -> None:
     """Bring the handle ``dt`` to ``version`` (``None``: the newest), reading new commits."""
     if version is None or dt.version() < version:
@@ -531,4 +589,10 @@ def _read_errors(name: str) -> Iterator[None]:
     except StorageError:
         raise
     except _READ_ERRORS as err:
+        raise StorageOperationError(f"{name}: {short_error(err)}") from err
+    except Exception as err:
+        from deltalake.exceptions import DeltaError
+
+        if not isinstance(err, DeltaError):
+            raise
         raise StorageOperationError(f"{name}: {short_error(err)}") from err

@@ -12,15 +12,21 @@ format or release, or whose signature no longer matches is treated as no cache.
 ``advance`` brings files forward by applying the add and remove actions of new JSON commits;
 anything it does not understand (a checkpoint, a metadata or protocol change, deletion vectors,
 a gap, a commit that does not parse) returns ``None``: the caller then loads the table in full.
+
+Beside each table's file, a small JSON file keeps what ``check`` found in its log at that
+version (``cached_findings``), keyed by the signature and the whole log listing. ``prune``
+removes what no longer serves: files of tables gone from their folder, damaged or older-format
+files, temporaries a killed process left, and, past ``MAX_BYTES``, the least recently used.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import re
-import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -28,8 +34,17 @@ from pathlib import Path
 import polars as pl
 
 from pointline_tui import __version__
+from pointline_tui.lake.cache_files import (
+    MAX_BYTES,
+    findings_file,
+    prune_folder,
+    prune_now_and_then,
+    write_atomically,
+)
+from pointline_tui.lake.cached_findings import findings_from_json, findings_to_json
 from pointline_tui.storage.delta.files import FILES_SCHEMA
 from pointline_tui.storage.delta.log import LogListing, commit_actions, commit_name, on_disk
+from pointline_tui.storage.models import Finding
 from pointline_tui.storage.schemas import is_event_partitioned
 
 FORMAT = 1
@@ -274,7 +289,7 @@ class StatsCache:
         """
         file = self.file_for(table)
         try:
-            header = json.loads(pl.read_parquet_metadata(file)[_KEY])
+            header = _header(file)
             if not (
                 isinstance(header, dict)
                 and header.get("format") == FORMAT
@@ -297,6 +312,7 @@ class StatsCache:
             ):
                 return None
             files = pl.read_parquet(file)
+            os.utime(file)  # recently used: the last to be pruned
         except FileNotFoundError:
             return None
         except Exception:  # a damaged file: polars and json raise many types; it is no cache
@@ -323,20 +339,90 @@ class StatsCache:
             "table_id": entry.table_id,
             "partition_columns": list(entry.partition_columns),
         }
-        target = self.file_for(entry.path)
-        temporary = None
-        try:
-            self._folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-            fd, name = tempfile.mkstemp(dir=self._folder, prefix=".", suffix=".tmp")
-            temporary = Path(name)
-            with os.fdopen(fd, "wb") as handle:
-                # lz4: at 40,000 files about 15 ms to write and 3 ms to read (zstd: 50 and 8).
-                entry.files.write_parquet(
-                    handle, compression="lz4", metadata={_KEY: json.dumps(header)}
-                )
-            os.replace(temporary, target)
-        except Exception:  # a full disk, a read-only folder: the cache is only a shortcut
-            if temporary is not None:
-                temporary.unlink(missing_ok=True)
+        body = io.BytesIO()
+        # lz4: at 40,000 files about 15 ms to write and 3 ms to read (zstd: 50 and 8).
+        entry.files.write_parquet(body, compression="lz4", metadata={_KEY: json.dumps(header)})
+        if not write_atomically(self._folder, self.file_for(entry.path), body.getvalue()):
             return False
+        prune_now_and_then(self._folder, self.prune)
         return True
+
+    def load_findings(self, entry: TableFiles, listing: LogListing) -> tuple[Finding, ...] | None:
+        """What ``check`` found in the log of ``entry``'s table, if the log is as it was then.
+
+        Args:
+            entry: the table's files, at the version the findings are wanted for.
+            listing: the log's listing, made just before.
+
+        Returns:
+            The findings stored for this version, signature and listing; ``None`` otherwise.
+        """
+        key = findings_key(entry, listing)
+        if key is None:
+            return None
+        try:
+            stored = json.loads(self._findings_file(entry.path).read_bytes())
+            if not (isinstance(stored, dict) and stored.get("key") == key):
+                return None
+            return findings_from_json(stored.get("findings"))
+        except (OSError, ValueError):  # missing, damaged, of another shape: no findings
+            return None
+
+    def store_findings(
+        self, entry: TableFiles, listing: LogListing, findings: Sequence[Finding]
+    ) -> bool:
+        """Keep ``findings`` (``check`` of the log alone) for ``entry``'s version and ``listing``.
+
+        Returns:
+            ``False`` when nothing was written (no signature, or the write failed).
+        """
+        key = findings_key(entry, listing)
+        if key is None:
+            return False
+        body = json.dumps({"key": key, "findings": findings_to_json(findings)}).encode()
+        return write_atomically(self._folder, self._findings_file(entry.path), body)
+
+    def prune(self, *, max_bytes: int = MAX_BYTES) -> list[Path]:
+        """Remove the cache files that no longer serve; returns those removed.
+
+        Gone: a file whose table's folder no longer holds a ``_delta_log``, a damaged one, one
+        of an older format, findings without their table's file, temporaries older than an
+        hour; then, while the rest exceeds ``max_bytes``, the least recently used.
+        """
+        return prune_folder(self._folder, _table_of, fmt=FORMAT, max_bytes=max_bytes)
+
+    def _findings_file(self, table: Path) -> Path:
+        return findings_file(self.file_for(table))
+
+
+def findings_key(entry: TableFiles, listing: LogListing) -> str | None:
+    """What findings of the log depend on: ``entry``'s signature and the whole listing.
+
+    ``None`` for files whose signature never matches (their findings are not kept).
+    """
+    if not entry.signature:
+        return None
+    listed = {
+        "version": entry.version,
+        "signature": entry.signature,
+        "commits": sorted(listing.commits.items()),
+        "checkpoints": sorted((v, sorted(parts)) for v, parts in listing.checkpoints.items()),
+        "hint": listing.last_checkpoint,
+        "hint_error": listing.last_checkpoint_error,
+        "temporary": sorted(listing.temporary),
+    }
+    return hashlib.sha256(json.dumps(listed).encode()).hexdigest()
+
+
+def _header(file: Path) -> object:
+    return json.loads(pl.read_parquet_metadata(file)[_KEY])
+
+
+def _table_of(file: Path) -> str | None:
+    """The table folder a cache file's header names (``None``: none readable)."""
+    try:
+        header = _header(file)
+    except Exception:  # damaged: polars and json raise many types
+        return None
+    table = header.get("path") if isinstance(header, dict) else None
+    return table if isinstance(table, str) else None

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import polars as pl
-from deltalake import DeltaTable
-from deltalake.schema import ArrayType, MapType, StructType
 
 from pointline_tui.lake.history import history_entries
 from pointline_tui.storage.delta.deletion import minimum_retention_hours
+
+if TYPE_CHECKING:
+    from deltalake import DeltaTable
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -66,6 +68,8 @@ def build_summary(
 
 def type_string(delta_type: object) -> str:
     """A Delta type as text: ``long``, ``array<long>``, ``map<string,long>``, ``struct<a:int>``."""
+    from deltalake.schema import ArrayType, MapType, StructType  # loaded with the table
+
     if isinstance(delta_type, ArrayType):
         return f"array<{type_string(delta_type.element_type)}>"
     if isinstance(delta_type, MapType):

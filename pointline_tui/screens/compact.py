@@ -16,16 +16,17 @@ from pointline_tui.context import lake_context
 from pointline_tui.formatting import count, files, human_bytes, iso_date, partition_name
 from pointline_tui.lake.plan import CompactionPlan
 from pointline_tui.maintenance import Partition, writer_warnings
-from pointline_tui.screens.compact_progress import CompactProgressScreen, CompactRequest
+from pointline_tui.screens.compact_request import CompactRequest, compact_commands
 from pointline_tui.screens.dialogs import READ_ONLY, ConfirmModal
 from pointline_tui.screens.errors import report_worker_error
 from pointline_tui.screens.forms import NumberField
+from pointline_tui.screens.keys import QUIET_VIEW_KEYS
 from pointline_tui.storage.limits import TARGET_SIZE_MB
 from pointline_tui.text import one_line
 from pointline_tui.widgets.frame_table import Column, FrameTable
 
-__all__ = ["CompactPlanScreen", "CompactProgressScreen", "CompactRequest", "compact_commands"]
-"""The progress screen and the request live in ``compact_progress``; both are named here too."""
+__all__ = ["CompactPlanScreen", "CompactRequest", "compact_commands"]
+"""The request and its command lines live in ``compact_request``; they are named here too."""
 
 PLAN_COLUMNS = [
     Column("exchange", "exchange"),
@@ -38,15 +39,6 @@ PLAN_COLUMNS = [
 ]
 
 
-def compact_commands(request: CompactRequest) -> list[str]:
-    """The equivalent ``pointline-tui compact`` command lines, one per partition."""
-    return [
-        f"pointline-tui compact {request.table} --exchange {ex} --date {day.isoformat()} "
-        f"--target-size-mb {request.target_size_mb}"
-        for ex, day in request.partitions
-    ]
-
-
 class CompactPlanScreen(Screen[CompactRequest | None]):
     """What compacting the chosen partitions would do; nothing is written until confirmed."""
 
@@ -55,6 +47,7 @@ class CompactPlanScreen(Screen[CompactRequest | None]):
         Binding("y", "confirm", "Compact"),
         Binding("t", "edit_target", "Target size"),
         Binding("escape", "cancel", "Cancel"),
+        *QUIET_VIEW_KEYS,
     ]
 
     class PlanLoaded(Message):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 import polars as pl
@@ -21,9 +21,13 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from pointline_tui.context import lake_context
 from pointline_tui.formatting import count, human_bytes, iso_date, partition_name
 from pointline_tui.maintenance import CompactionRun, Partition, PartitionRun, compact_each
+from pointline_tui.screens.compact_request import CompactRequest
 from pointline_tui.screens.errors import report_worker_error
 from pointline_tui.text import safe_text
 from pointline_tui.widgets.frame_table import Column, FrameTable
+
+__all__ = ["CompactProgressScreen", "CompactRequest"]
+"""The request is ``compact_request``'s; it is named here too, beside the screen that runs it."""
 
 RUN_COLUMNS = [
     Column("exchange", "exchange"),
@@ -34,15 +38,6 @@ RUN_COLUMNS = [
     Column("bytes", "bytes"),
     Column("error", "error"),
 ]
-
-
-@dataclass(frozen=True, slots=True)
-class CompactRequest:
-    """What the operator confirmed: these partitions of this table, at this target size."""
-
-    table: str
-    partitions: tuple[Partition, ...]
-    target_size_mb: int
 
 
 class CompactProgressScreen(Screen[bool]):

@@ -16,7 +16,11 @@ KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             ("? or f1", "this help"),
             ("m", "manifest: ingested files by status"),
             ("q", "quarantine: rows rejected during ingestion"),
+            ("H", "hot partitions of every event table, worst first"),
+            ("R", "reconcile: manifest row counts against the rows in the lake"),
+            ("L", "lake health: upkeep of every table, findings and what to do"),
             ("ctrl+p", "command palette: screens and tables"),
+            ("E", "errors of this run in full (toasts show the first line); y copies"),
             ("escape", "back"),
             ("ctrl+q", "quit"),
         ),
@@ -36,6 +40,9 @@ KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             ("c", "compact the marked (else selected) partitions: plan first"),
             ("v", "vacuum the table, or only inside marked partitions: dry run first"),
             ("o", "remove orphaned files (no version names them): dry run first"),
+            ("z", "file sizes: a histogram of the table's, exchange's or partition's files"),
+            ("g", "heat map: the table's small files by exchange and trading date"),
+            ("p", "rows of the partition (selected or highlighted), or of the table"),
             ("▲", "a hot partition (8+ files under 32 MiB); ● a marked one"),
         ),
     ),
@@ -52,6 +59,49 @@ KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         ),
     ),
     (
+        "Hot partitions",
+        (
+            ("space / * / u", "mark a partition / mark all / clear marks"),
+            ("c", "plan compacting the marked (else all), one table's plan after another"),
+            ("escape (on a plan)", "skip that table: the next table's plan shows"),
+            ("r", "read again (only new commits); also after a compaction"),
+            ("enter", "the partition's table in the lake"),
+        ),
+    ),
+    (
+        "History and time travel",
+        (
+            ("enter", "what the commit changed, per partition, with its metrics and audit"),
+            ("space / d", "mark two versions / compare them (one mark: with the cursor row)"),
+            ("a", "browse the table as of the version (read-only): enter files, p rows"),
+            (
+                "b",
+                "restore the table to the version: plan first (f: its files), then type its name",
+            ),
+            ("c", "dim_symbol: symbols added, closed and changed, version by version"),
+            ("r", "refresh the history"),
+        ),
+    ),
+    (
+        "Heat map (g) and rows (p)",
+        (
+            ("arrows, [ / ]", "heat map: move by day and exchange / by month"),
+            ("enter", "heat map: select the partition in the lake tree"),
+            ("[ / ], left / right", "rows: previous / next page; scroll the columns"),
+            ("d", "rows: prices and quantities divided by 1e9, or as stored"),
+        ),
+    ),
+    (
+        "Lake health (L)",
+        (
+            ("tab, up/down", "tables above, findings below (the highlighted one in full)"),
+            ("k / x", "create a checkpoint / clean up expired log files: plan, then type"),
+            ("c / v", "compact the hot partitions / vacuum dry run of the table"),
+            ("enter", "the table in the lake"),
+            ("r", "assess again (reads only new commits)"),
+        ),
+    ),
+    (
         "Manifest and quarantine",
         (
             ("/", "filter: bronze path (manifest), symbol or file_id (quarantine)"),
@@ -61,7 +111,19 @@ KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             ("[ / ]", "previous / next page"),
             ("enter", "manifest entry: its quarantined rows; quarantine row: its manifest entry"),
             ("e", "export the filtered quarantine rows to CSV"),
+            ("y / Y", "copy the bronze path / the reason (manifest) or field value (quarantine)"),
             ("r", "manifest: re-read the lake"),
+        ),
+    ),
+    (
+        "Reconcile",
+        (
+            ("k / t / f", "cycle the kind / table / status filter"),
+            ("c", "clear the filters"),
+            ("enter, tab", "the partitions holding the finding's rows; enter: their rows"),
+            ("m / q", "the finding's manifest entry / its quarantined rows"),
+            ("p", "the rows of the highlighted partition"),
+            ("r", "reconcile again"),
         ),
     ),
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import polars as pl
@@ -54,6 +55,9 @@ class LakeScreen(Screen[None]):
         Binding("less_than_sign", "tree_width(-1)", "Narrow tree", key_display="<", show=False),
         Binding("greater_than_sign", "tree_width(1)", "Widen tree", key_display=">", show=False),
         Binding("backslash", "toggle_tree", "Hide tree", key_display="\\", show=False),
+        Binding("z", "toggle_sizes", "Sizes", show=False),
+        Binding("g", "heat_map", "Heat map", show=False),
+        Binding("p", "rows", "Rows", show=False),
     ]
 
     selected: reactive[LakeNode | None] = reactive(None)
@@ -65,6 +69,10 @@ class LakeScreen(Screen[None]):
         self.detail: Detail | None = None
         """The detail on show (its frame is the list's source)."""
         self._return_to: ReturnPoint | None = None
+        self.show_sizes = False
+        """Whether the detail shows the file-size histogram in place of the summary (``z``)."""
+        self._pending_partition: tuple[str, str, date] | None = None
+        """A partition to select once its table's partitions are in (``select_partition``)."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -163,7 +171,12 @@ class LakeScreen(Screen[None]):
             self._load_detail(self.selected)  # an equal node does not fire the watcher
 
     def on_lake_screen_partitions_loaded(self, message: PartitionsLoaded) -> None:
-        self.query_one(LakeTree).show_partitions(message.table, message.stats)
+        tree = self.query_one(LakeTree)
+        tree.show_partitions(message.table, message.stats)
+        pending = self._pending_partition
+        if pending is not None and pending[0] == message.table:
+            self._pending_partition = None
+            tree.select_partition(*pending)
 
     def on_lake_screen_detail_loaded(self, message: DetailLoaded) -> None:
         detail = message.detail
@@ -173,9 +186,7 @@ class LakeScreen(Screen[None]):
             return  # the cursor moved on while this loaded
         self.detail = detail
         self.query_one("#detail").loading = False
-        title = Text(one_line(detail.title), style="bold")  # names from the lake: never obeyed
-        self.query_one("#detail-title", Static).update(title)
-        self.query_one("#detail-body", Static).update(detail.body)
+        self._show_body()
         table = self.query_one(FrameTable)
         table.display = detail.frame is not None
         if detail.frame is not None:
@@ -196,6 +207,18 @@ class LakeScreen(Screen[None]):
             else:
                 table.show(detail.frame)
         self._update_status()
+
+    def _show_body(self) -> None:
+        """The detail's title and body: its summary, or (``z``) its file-size histogram."""
+        detail = self.detail
+        if detail is None:
+            return
+        sizes = detail.sizes if self.show_sizes else None
+        title = Text(one_line(detail.title), style="bold")  # names from the lake: never obeyed
+        if sizes is not None:
+            title.append(" · file sizes", style="dim")
+        self.query_one("#detail-title", Static).update(title)
+        self.query_one("#detail-body", Static).update(sizes or detail.body)
 
     @on(Tree.NodeHighlighted)
     def _node_highlighted(self, event: Tree.NodeHighlighted[LakeNode]) -> None:
@@ -400,6 +423,47 @@ class LakeScreen(Screen[None]):
     def select_table(self, table: str) -> None:
         """Move the tree cursor to ``table`` (its detail follows)."""
         self.query_one(LakeTree).select_table(table)
+
+    def select_partition(self, table: str, exchange: str, trading_date: date) -> None:
+        """Move the tree cursor to a partition (once its table's partitions are in)."""
+        tree = self.query_one(LakeTree)
+        if tree.select_partition(table, exchange, trading_date):
+            return
+        if not tree.has_partitions(table):
+            self._pending_partition = (table, exchange, trading_date)
+            self._load_partitions(table)
+        tree.select_table(table)
+
+    # -- pictures and rows -------------------------------------------------------------------
+
+    def action_toggle_sizes(self) -> None:
+        """Show the file-size histogram in place of the summary, or the summary again."""
+        self.show_sizes = not self.show_sizes
+        self._show_body()
+
+    def action_heat_map(self) -> None:
+        table = scope.delta_table(self.selected)
+        if table is None:
+            self.notify("Select a table to see its small files by exchange and date")
+        elif (
+            self.detail is not None
+            and self.detail.node.table == table
+            and not (self.detail.partitioned)
+        ):
+            self.notify(f"{table} is not partitioned by exchange and date", markup=False)
+        else:
+            navigator(self).show_heat_map(table)
+
+    def action_rows(self) -> None:
+        """The rows of the selected partition, of the list's highlighted one, or of the table."""
+        node, row = self.selected, self.query_one(FrameTable).current_row()
+        partition = scope.rows_scope(
+            self.detail, node, row if self._listed_partitions() is not None else None
+        )
+        if node is None or node.table is None or partition is None:
+            self.notify("Select a partition (or an unpartitioned table) to see its rows")
+            return
+        navigator(self).show_rows(node.table, partition)
 
     def action_refresh(self) -> None:
         # The figures on show are old until the reload is in: say so.

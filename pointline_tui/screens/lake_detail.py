@@ -20,12 +20,14 @@ from pointline_tui.formatting import (
     short_file_name,
     utc_time,
 )
+from pointline_tui.lake.histogram import size_histogram
 from pointline_tui.lake.overview import LakeOverview
 from pointline_tui.lake.summary import TableSummary
 from pointline_tui.storage.models import Finding
 from pointline_tui.text import one_line, safe_text
 from pointline_tui.widgets.frame_table import Column
 from pointline_tui.widgets.lake_tree import ERROR_MARK, WARNING_MARK, LakeNode
+from pointline_tui.widgets.size_histogram import histogram_text
 
 if TYPE_CHECKING:
     from pointline_tui.lake.reader import LakeReader
@@ -69,6 +71,8 @@ class Detail:
     """The table's findings from ``check``, when this detail looked."""
     partitioned: bool = True
     """False for an unpartitioned table: its one row (null exchange and date) is the table."""
+    sizes: Text | None = None
+    """The node's file-size histogram (a table's, an exchange's or a partition's files)."""
 
     @property
     def lists_partitions(self) -> bool:
@@ -116,9 +120,11 @@ def build_detail(reader: LakeReader, node: LakeNode) -> Detail:
         if node.exchange is not None or node.trading_date is not None:
             where = f"{one_line(node.exchange or '-')} / {iso_date(node.trading_date)}"
         title = f"{node.table} / {where}"
-        return Detail(node, title, body, files, tuple(FILE_COLUMNS), findings)
+        sizes = histogram_text(size_histogram(files))
+        return Detail(node, title, body, files, tuple(FILE_COLUMNS), findings, sizes=sizes)
     summary = reader.summary(node.table)
     stats = reader.partition_stats(node.table)
+    files = reader.active_files(node.table)
     if node.kind == "exchange":
         stats = stats.filter(exchange=node.exchange)
         return Detail(
@@ -127,13 +133,17 @@ def build_detail(reader: LakeReader, node: LakeNode) -> Detail:
             Text(f"{count(stats.height)} partitions"),
             stats,
             tuple(PARTITION_COLUMNS),
+            sizes=histogram_text(size_histogram(files.filter(exchange=node.exchange))),
         )
     body = summary_text(summary)
     findings = reader.health(node.table)
     body.append_text(health_text(findings))
     partitioned = bool(summary.partition_columns)
     columns = tuple(PARTITION_COLUMNS)
-    return Detail(node, node.table, body, stats, columns, findings, partitioned=partitioned)
+    sizes = histogram_text(size_histogram(files))
+    return Detail(
+        node, node.table, body, stats, columns, findings, partitioned=partitioned, sizes=sizes
+    )
 
 
 HEALTH_LINES = 3

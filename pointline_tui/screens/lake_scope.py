@@ -84,6 +84,27 @@ def action_scope(
     return node.table, []
 
 
+def rows_scope(
+    detail: Detail | None, node: LakeNode | None, row: dict[str, Any] | None
+) -> PartitionKey | None:
+    """The partition ``p`` shows the rows of.
+
+    The selected partition, else the highlighted row of the partition list on show (``row``),
+    else an unpartitioned table's one partition.
+    """
+    if delta_table(node) is None or node is None:
+        return None
+    if node.kind == "partition":
+        return node.exchange, node.trading_date
+    if detail is None or detail.node != node:
+        return None  # the detail of another node is still on show
+    if not detail.partitioned:
+        return WHOLE_TABLE
+    if row is not None and is_partition_row(detail, row):
+        return row["exchange"], row["trading_date"]
+    return None
+
+
 def delta_table(node: LakeNode | None) -> str | None:
     """The selected node's Delta table (``h``, ``v``, ``o`` apply to it), if it is one."""
     if node is None or node.table is None:

@@ -15,9 +15,11 @@ from textual.message import Message
 from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
+from pointline_tui.context import navigator
 from pointline_tui.formatting import count, iso_date, utc_from_us
 from pointline_tui.lake.paging import Page
 from pointline_tui.screens.export import copy_text
+from pointline_tui.screens.keys import QUIET_VIEW_KEYS
 from pointline_tui.screens.paged_list import PagedListScreen
 from pointline_tui.storage.schemas import MANIFEST_STATUSES
 from pointline_tui.text import one_line, safe_text
@@ -71,15 +73,16 @@ class ManifestScreen(PagedListScreen[EntryQuery]):
     SEARCH_PROMPT = "bronze path contains "
     SEARCH_PLACEHOLDER = "text; enter applies, esc closes"
     DETAIL_SCROLLS = True  # a status_reason can be long
-    # The footer fits 80 columns: r and m (this screen) are hidden, the help lists them.
+    # The footer fits 60 columns with the app's "? Help": c, r, m (this screen) and q are
+    # hidden; the help lists them.
     BINDINGS = [
         Binding("f", "cycle_status", "Status"),
         Binding("slash", "search", "Path", key_display="/"),
-        Binding("c", "clear", "Clear"),
+        Binding("c", "clear", "Clear", show=False),
         Binding("y", "copy('bronze_path', 'bronze path')", "Copy"),
         Binding("Y", "copy('status_reason', 'reason')", "Copy reason", show=False),
         Binding("r", "refresh", "Refresh", show=False),
-        Binding("m", "app.show_manifest", "Manifest", show=False),
+        *QUIET_VIEW_KEYS,
     ]
 
     class CountsLoaded(Message):
@@ -194,9 +197,7 @@ class ManifestScreen(PagedListScreen[EntryQuery]):
         if message.rows == 0:
             self.notify(f"no quarantined rows for file {message.file_id}", timeout=3)
             return
-        from pointline_tui.screens.quarantine import QuarantineScreen
-
-        self.app.push_screen(QuarantineScreen(file_id=message.file_id))
+        navigator(self).show_quarantine(file_id=message.file_id)
 
     @on(FrameTable.RowChosen)
     def _row_chosen(self, event: FrameTable.RowChosen) -> None:

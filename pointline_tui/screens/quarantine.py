@@ -16,10 +16,11 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Static
 
+from pointline_tui.context import navigator
 from pointline_tui.formatting import count, utc_from_us
 from pointline_tui.lake.paging import Page
 from pointline_tui.screens.export import ExportModal, ExportResult, copy_text
-from pointline_tui.screens.manifest import ManifestScreen
+from pointline_tui.screens.keys import QUIET_VIEW_KEYS
 from pointline_tui.screens.paged_list import PagedListScreen
 from pointline_tui.text import one_line, safe_text
 from pointline_tui.widgets.frame_table import Column, FrameTable
@@ -87,17 +88,17 @@ class QuarantineScreen(PagedListScreen[RowFilters]):
     ]
     SEARCH_PROMPT = "symbol or file id "
     SEARCH_PLACEHOLDER = "part of a symbol (any case) or a file id; enter applies, esc closes"
-    # The footer fits 80 columns: m and q (this screen) are hidden, the help lists them.
+    # The footer fits 60 columns with the app's "? Help": t, c, y, m and q (this screen) are
+    # hidden; the help lists them.
     BINDINGS = [
         Binding("f", "cycle_rule", "Rule"),
-        Binding("t", "cycle_table", "Table"),
+        Binding("t", "cycle_table", "Table", show=False),
         Binding("slash", "search", "Find", key_display="/"),
-        Binding("c", "clear", "Clear"),
+        Binding("c", "clear", "Clear", show=False),
         Binding("e", "export", "Export"),
-        Binding("y", "copy('bronze_path', 'bronze path')", "Copy"),
+        Binding("y", "copy('bronze_path', 'bronze path')", "Copy", show=False),
         Binding("Y", "copy('field_value', 'field value')", "Copy value", show=False),
-        Binding("m", "app.show_manifest", "Manifest", show=False),
-        Binding("q", "app.show_quarantine", "Quarantine", show=False),
+        *QUIET_VIEW_KEYS,
     ]
 
     class CountsLoaded(Message):
@@ -170,7 +171,7 @@ class QuarantineScreen(PagedListScreen[RowFilters]):
     def _row_chosen(self, event: FrameTable.RowChosen) -> None:
         file_id = event.row.get("file_id")
         if file_id is not None:
-            self.app.push_screen(ManifestScreen(file_id=int(file_id)))
+            navigator(self).show_manifest(file_id=int(file_id))
 
     def _detail_text(self, row: dict[str, Any]) -> Text:
         return row_text(row)

@@ -20,6 +20,7 @@ from pointline_tui.maintenance import Partition, oldest_restorable_version
 from pointline_tui.screens.dialogs import READ_ONLY, TypedConfirmModal
 from pointline_tui.screens.errors import report_worker_error
 from pointline_tui.screens.forms import NumberField
+from pointline_tui.screens.keys import QUIET_VIEW_KEYS
 from pointline_tui.storage.limits import RETENTION_HOURS
 from pointline_tui.storage.models import VacuumReport
 from pointline_tui.widgets.frame_table import Column, FrameTable
@@ -54,6 +55,7 @@ class VacuumScreen(Screen[bool]):
         Binding("t", "edit_retention", "Retention"),
         Binding("escape", "cancel", "Cancel"),
         Binding("escape", "close", "Close"),  # once it has vacuumed: check_action picks one
+        *QUIET_VIEW_KEYS,
     ]
 
     class DryRunLoaded(Message):

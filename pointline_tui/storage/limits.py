@@ -40,6 +40,8 @@ TARGET_SIZE_MB = Limit("target size", 1, 1_048_576, "MB")
 RETENTION_HOURS = Limit("retention", 0, 876_000, "hours")
 """Up to 100 years: delta-rs panics on durations near 5e15 hours."""
 ORPHAN_MIN_AGE_HOURS = Limit("minimum age", 0, 876_000, "hours")
+PENDING_AGE_HOURS = Limit("pending age", 1, 876_000, "hours")
+"""How long a manifest entry may stay ``pending`` before ``check`` reports it (default 24)."""
 
 _WHOLE = re.compile(r"[+-]?[0-9]{1,30}")
 """A whole number as a person types it: ASCII digits, a sign at most (no ``1e3``, ``1_000``)."""

@@ -165,5 +165,9 @@ class Finding:
     exchange: str | None = None
     trading_date: date | None = None
     bytes: int | None = None
+    command: str | None = None
+    """The command that acts on it (``pointline-tui checkpoint trades``), if one does."""
+    key: str | None = None
+    """The console key that acts on it, on the screen ``message`` names, if one does."""
     message: str
     """One line for a person: which file, what is wrong, what to do."""

@@ -12,6 +12,24 @@ from pointline_tui.storage.models import SchemaMismatchError
 
 PRICE_SCALE = 1_000_000_000
 QTY_SCALE = 1_000_000_000
+SCALED_COLUMNS = frozenset(
+    {
+        *("price", "bid_price", "ask_price", "mark_price", "index_price", "last_price"),
+        *("strike", "underlying_price", "pre_close_price", "open_price", "high_price"),
+        *("low_price", "tick_size", "qty", "bid_qty", "ask_qty", "open_interest"),
+        *("lot_size", "contract_size", "bid_price_levels", "bid_qty_levels"),
+        *("ask_price_levels", "ask_qty_levels"),
+    }
+)
+"""Columns holding prices and quantities as integers × ``PRICE_SCALE`` / ``QTY_SCALE``, as
+pointline writes them; ``volume``, ``amount`` and the order counts are plain integers."""
+
+
+def scaled_columns(schema: pl.Schema) -> tuple[str, ...]:
+    """The columns of ``schema`` that hold scaled prices or quantities (Int64 or their lists)."""
+    scaled_types = (pl.Int64(), pl.List(pl.Int64()))
+    return tuple(n for n, t in schema.items() if n in SCALED_COLUMNS and t in scaled_types)
+
 
 EVENT_PARTITION_COLUMNS = ("exchange", "trading_date")
 
@@ -186,6 +204,19 @@ EVENT_TABLES: dict[str, TableSpec] = {
     )
     for name, cols in _EVENT_COLUMNS.items()
 }
+
+DATA_TYPE_TABLES: dict[str, str] = {
+    **{name: name for name in EVENT_TABLES},
+    "incremental_book_L2": "orderbook_updates",
+    "incremental_book_l2": "orderbook_updates",
+    "order_new": "cn_order_events",
+    "l3_orders": "cn_order_events",
+    "tick_new": "cn_tick_events",
+    "l3_ticks": "cn_tick_events",
+    "L2_new": "cn_l2_snapshots",
+    "l2_new": "cn_l2_snapshots",
+}
+"""Manifest ``data_type`` -> the event table pointline's ingestion writes its rows to."""
 
 TABLES: dict[str, TableSpec] = {
     **EVENT_TABLES,

@@ -189,8 +189,12 @@ class LakeTree(Tree[LakeNode]):
         return table in self._stats
 
     def on_tree_node_expanded(self, event: Tree.NodeExpanded[LakeNode]) -> None:
-        data = event.node.data
-        if data is None or data.kind != "exchange" or event.node.children:
+        self._add_days(event.node)
+
+    def _add_days(self, node: TreeNode[LakeNode]) -> None:
+        """Give an exchange's node its trading dates (once its table's statistics are in)."""
+        data = node.data
+        if data is None or data.kind != "exchange" or node.children:
             return
         assert data.table is not None
         stats = self._stats.get(data.table)
@@ -202,10 +206,38 @@ class LakeTree(Tree[LakeNode]):
             if hot:
                 label.append(f" {HOT_MARK}", style="bold yellow")
             label.append(f" {count(files)}f", style="dim")
-            event.node.add_leaf(
+            node.add_leaf(
                 label,
                 LakeNode("partition", table=data.table, exchange=data.exchange, trading_date=day),
             )
+
+    def select_partition(self, table: str, exchange: str, trading_date: date) -> bool:
+        """Move the cursor to a partition's node, expanding its table and exchange.
+
+        Returns:
+            Whether it did: ``False`` while the table's partitions are not in yet
+            (``has_partitions``), or when the table has no such partition.
+        """
+        node = self._table_node(table)
+        if node is None or table not in self._stats:
+            return False
+        node.expand()
+        parent = next(
+            (c for c in node.children if c.data is not None and c.data.exchange == exchange), None
+        )
+        if parent is None:
+            return False
+        self._add_days(parent)  # now: the expanded event comes later
+        parent.expand()
+        leaf = next(
+            (c for c in parent.children if c.data and c.data.trading_date == trading_date), None
+        )
+        if leaf is None:
+            return False
+        _ = self.last_line  # lays out the lines, so that a node just added has its line
+        self.move_cursor(leaf)
+        self.scroll_to_node(leaf)
+        return True
 
     def select_table(self, table: str) -> None:
         """Move the cursor to ``table``'s node."""

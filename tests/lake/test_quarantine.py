@@ -2,12 +2,15 @@ import json
 from pathlib import Path
 
 import polars as pl
+import pyarrow.parquet as pq
 import pytest
+from deltalake import WriterProperties, write_deltalake
 
 from pointline_tui.lake import LakeReader
 from pointline_tui.lake.quarantine import PAGE_SCHEMA, ExportExistsError
 from pointline_tui.storage.delta.quarantine_store import DeltaQuarantineStore
 from pointline_tui.storage.models import StorageOperationError
+from pointline_tui.storage.schemas import VALIDATION_LOG
 from tests.frames import trades
 from tests.lake.conftest import manifest_rows, quarantine_rows
 
@@ -288,3 +291,94 @@ def test_partitioned_log_of_another_writer_goes_through_scan_delta(silver: Path)
     assert view.page(severity="warning").rows.get_column("file_id").to_list() == [2]
     assert view.counts_by_rule().rows() == [("a", 2), ("b", 1)]
     assert view.counts_by_table().rows() == [("quotes", 1), ("trades", 1), (None, 1)]
+
+
+# -- pages at any depth -------------------------------------------------------------------------
+
+DEEP_RULES = ("negative_price", "crossed_book", "stale_symbol", "zero_qty")
+
+
+def _deep_log(silver: Path) -> Path:
+    """A log of three appends of 5,000 rows, each file in row groups of 1,000 rows."""
+    table = silver / "validation_log"
+    for batch in range(3):
+        n = pl.int_range(batch * 5_000, (batch + 1) * 5_000, eager=True)
+        frame = pl.DataFrame({"n": n}).select(
+            file_id=pl.col("n") // 700 + 1,
+            # Uneven runs of each rule, so that row groups hold different numbers of matches.
+            rule_name=pl.lit(pl.Series(DEEP_RULES)).gather((pl.col("n") // 13 + pl.col("n")) % 4),
+            severity=pl.lit("error"),
+            logged_at_ts_us=pl.col("n") + 1_714_521_600_000_000,
+            file_seq=pl.col("n"),
+            field_name=pl.lit("price"),
+            field_value=pl.col("n").cast(pl.String),
+            ts_event_us=pl.col("n") * 1_000,
+            symbol=pl.when(pl.col("n") % 3 == 0)
+            .then(pl.lit("ETHUSDT"))
+            .otherwise(pl.lit("BTCUSD")),
+            symbol_id=pl.col("n") % 3,
+            message=pl.lit("quarantined:trades"),
+        )
+        write_deltalake(
+            table,
+            frame.cast(dict(VALIDATION_LOG.polars_schema)).to_arrow(),  # type: ignore[arg-type]
+            mode="append",
+            writer_properties=WriterProperties(max_row_group_size=1_000),
+        )
+    return table
+
+
+DEEP_FILTERS: dict[str, tuple[dict[str, object], pl.Expr]] = {
+    "rule": ({"rule": "crossed_book"}, pl.col("rule_name") == "crossed_book"),
+    "rule and symbol": (
+        {"rule": "zero_qty", "symbol": "ETHUSDT"},
+        (pl.col("rule_name") == "zero_qty") & (pl.col("symbol") == "ETHUSDT"),
+    ),
+    "search": ({"search": "eth"}, pl.col("symbol").str.to_lowercase().str.contains("eth")),
+    "file id": ({"file_id": 12}, pl.col("file_id") == 12),
+}
+
+
+@pytest.mark.parametrize("name", DEEP_FILTERS)
+def test_filtered_pages_at_any_depth_equal_reading_the_whole_log(silver: Path, name: str) -> None:
+    table = _deep_log(silver)
+    assert all(
+        pq.read_metadata(f).num_row_groups == 5
+        for f in LakeReader(silver).quarantine()._snapshot.files
+    )
+    wanted, expr = DEEP_FILTERS[name]
+    whole = pl.read_delta(str(table)).filter(expr)
+    view = LakeReader(silver).quarantine()
+    total = view.total(**wanted)  # type: ignore[arg-type]
+    assert total == whole.height > 200
+    for offset in (0, 1, 99, total // 3, total // 2 + 7, total - 150, total - 1, total):
+        for limit in (1, 100):
+            page = view.page(offset=offset, limit=limit, **wanted)  # type: ignore[arg-type]
+            assert page.total == total
+            expected = whole.slice(offset, limit)
+            assert page.rows.select(whole.columns).equals(expected), (offset, limit)
+
+
+def test_a_deep_filtered_page_reads_only_the_row_groups_holding_it(silver: Path) -> None:
+    table = _deep_log(silver)
+    view = LakeReader(silver).quarantine()
+    expr = pl.col("rule_name") == "crossed_book"
+    whole = pl.read_delta(str(table)).filter(expr)
+    total = view.total(rule="crossed_book")  # the matches are counted per file first
+    last = view._snapshot.files[-1]
+    deep = total - 10  # in the last file's last row group
+    view.page(offset=deep, limit=5, rule="crossed_book")  # its row groups counted once
+    # Wreck every row group of that file but the last: a page there must not need them.
+    footer = pq.read_metadata(last)
+    end = min(
+        footer.row_group(footer.num_row_groups - 1).column(c).dictionary_page_offset
+        or footer.row_group(footer.num_row_groups - 1).column(c).data_page_offset
+        for c in range(footer.num_columns)
+    )
+    with open(last, "r+b") as handle:
+        handle.seek(4)
+        handle.write(b"\0" * (end - 4))
+    page = view.page(offset=deep, limit=5, rule="crossed_book")
+    assert page.rows.select(whole.columns).equals(whole.slice(deep, 5))
+    with pytest.raises(StorageOperationError):
+        view.page(offset=total - 900, limit=5, rule="crossed_book")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import os
 import shutil
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -23,6 +24,7 @@ from pointline_tui.cli import main
 from pointline_tui.lake import LakeReader
 from pointline_tui.lake.stats_cache import StatsCache, TableFiles, advance, default_cache_folder
 from pointline_tui.storage.delta import DeltaEventStore
+from pointline_tui.storage.delta.check import check_table
 from pointline_tui.storage.delta.log import commit_name, list_log
 from tests.frames import trades
 from tests.lake.conftest import AUDIT, HOT, write_trades
@@ -115,6 +117,11 @@ def assert_like_delta_rs(reader: LakeReader, root: Path) -> None:
     assert_frame_equal(console_stats(reader), delta_rs_stats(root / "trades"), check_dtypes=False)
 
 
+def cache_files(cache: StatsCache) -> list[str]:
+    """The cache folder's files but the mark of its last pruning."""
+    return sorted(p.name for p in cache.folder.iterdir() if p.name != ".pruned")
+
+
 def cached(cache: StatsCache, root: Path) -> TableFiles:
     files = cache.load((root / "trades").resolve())
     assert files is not None
@@ -138,7 +145,7 @@ def test_an_unchanged_lake_opens_from_the_cache_without_loading_a_log(
     first = LakeReader(event_lake, cache=cache)
     stats = first.partition_stats("trades")
     assert (first.last_load("trades"), first.tables_opened) == ("full", 1)
-    assert list(cache.folder.iterdir()) == [cache.file_for((event_lake / "trades").resolve())]
+    assert cache_files(cache) == [cache.file_for((event_lake / "trades").resolve()).name]
 
     second = LakeReader(event_lake, cache=cache)
     assert [e.state for e in second.catalog()] == ["delta"]
@@ -353,7 +360,7 @@ def test_a_cache_that_cannot_be_trusted_is_read_again_and_overwritten(
     again = LakeReader(event_lake, cache=cache)
     assert_like_delta_rs(again, event_lake)
     assert again.last_load("trades") == "cache"
-    assert sorted(p.name for p in cache.folder.iterdir()) == [file.name]  # no temporary left
+    assert cache_files(cache) == [file.name]  # no temporary left
 
 
 @pytest.mark.parametrize("appends", [13, 4], ids=["as many commits", "fewer commits"])
@@ -472,7 +479,7 @@ def test_the_command_line_keeps_the_cache_in_the_user_cache_folder(
     argv = ["stats", "trades", "--json", "--silver-root", str(event_lake)]
     assert main(argv) == 0
     first = capsys.readouterr().out
-    names = [p.name for p in default_cache_folder().iterdir()]
+    names = cache_files(StatsCache(default_cache_folder()))
     assert len(names) == 1
     assert names[0].startswith("trades-")
     assert names[0].endswith("-v1.parquet")
@@ -481,5 +488,120 @@ def test_the_command_line_keeps_the_cache_in_the_user_cache_folder(
     elsewhere = tmp_path / "elsewhere"
     assert main([*argv, "--cache-dir", str(elsewhere)]) == 0
     assert capsys.readouterr().out == first
-    assert [p.name for p in elsewhere.iterdir()] == names
+    assert cache_files(StatsCache(elsewhere)) == names
     assert main([*argv, "--no-cache", "--cache-dir", str(elsewhere)]) == 2
+
+
+# -- the log's findings -------------------------------------------------------------------------
+
+
+def test_the_logs_findings_are_kept_while_the_log_is_as_it_was(
+    event_lake: Path, cache: StatsCache, other_process: ProcessPoolExecutor
+) -> None:
+    first = LakeReader(event_lake, cache=cache)
+    found = first.health("trades", scan_files=False)
+    assert found == check_table(event_lake, "trades", scan_files=False)
+    again = LakeReader(event_lake, cache=cache)
+    assert again.health("trades", scan_files=False) == found
+    assert (again.last_load("trades"), again.tables_opened) == ("cache", 0)
+
+    # After an append: the new commit is parsed, the log is not loaded again.
+    run(other_process, _append, str(event_lake), "okx", "2024-05-03", 5)
+    later = LakeReader(event_lake, cache=cache)
+    assert later.health("trades", scan_files=False) == check_table(
+        event_lake, "trades", scan_files=False
+    )
+    assert (later.last_load("trades"), later.tables_opened) == ("incremental", 0)
+
+
+def test_findings_of_another_log_listing_or_a_damaged_file_are_not_used(
+    event_lake: Path, cache: StatsCache
+) -> None:
+    LakeReader(event_lake, cache=cache).health("trades", scan_files=False)
+    findings = next(cache.folder.glob("*.findings.json"))
+    findings.write_text('{"key": "x", "findings": [{"table": 1}]}')
+    damaged = LakeReader(event_lake, cache=cache)
+    assert damaged.health("trades", scan_files=False) == ()
+    assert damaged.tables_opened == 1  # delta-rs was asked again
+
+    # A broken _last_checkpoint leaves the table's files as they were, not its findings.
+    (event_lake / "trades" / "_delta_log" / "_last_checkpoint").write_text("{not json")
+    reader = LakeReader(event_lake, cache=cache)
+    seen = reader.health("trades", scan_files=False)
+    assert reader.last_load("trades") == "cache"
+    assert seen == check_table(event_lake, "trades", scan_files=False)
+    assert [f.kind for f in seen] == ["broken_checkpoint"]
+
+
+# -- pruning ------------------------------------------------------------------------------------
+
+
+def _two_tables(silver: Path, cache: StatsCache) -> tuple[Path, Path]:
+    write_trades(silver, {HOT: 2})
+    write_deltalake(silver / "scratch", pl.DataFrame({"a": [1]}).to_arrow())
+    reader = LakeReader(silver, cache=cache)
+    for name in ("trades", "scratch"):
+        reader.health(name, scan_files=False)
+    return cache.file_for((silver / "trades").resolve()), cache.file_for(
+        (silver / "scratch").resolve()
+    )
+
+
+def test_pruning_removes_what_no_longer_serves(silver: Path, cache: StatsCache) -> None:
+    trades_file, scratch_file = _two_tables(silver, cache)
+    shutil.rmtree(silver / "scratch")  # a table gone: its file and findings go
+    folder = cache.folder
+    stale, fresh = folder / ".abc.tmp", folder / ".def.tmp"
+    stale.write_bytes(b"x")
+    fresh.write_bytes(b"x")
+    os.utime(stale, (1, 1))
+    (folder / "old-0123456789abcdef-v0.parquet").write_bytes(b"old format")
+    (folder / "new-0123456789abcdef-v99.parquet").write_bytes(b"a newer release's")
+    (folder / "bad-0123456789abcdef-v1.parquet").write_bytes(b"PAR1 damaged PAR1")
+    (folder / "lone-0123456789abcdef-v1.findings.json").write_text("{}")
+    (folder / "notes.txt").write_text("not the cache's")
+    removed = {p.name for p in cache.prune()}
+    assert removed == {
+        scratch_file.name,
+        scratch_file.name.replace(".parquet", ".findings.json"),
+        stale.name,
+        "old-0123456789abcdef-v0.parquet",
+        "bad-0123456789abcdef-v1.parquet",
+        "lone-0123456789abcdef-v1.findings.json",
+    }
+    assert cache_files(cache) == sorted(
+        [
+            fresh.name,
+            trades_file.name,
+            trades_file.name.replace(".parquet", ".findings.json"),
+            "new-0123456789abcdef-v99.parquet",
+            "notes.txt",
+        ]
+    )
+    assert LakeReader(silver, cache=cache).health("trades", scan_files=False) == ()
+
+
+def test_past_its_bound_the_least_recently_used_go_first(silver: Path, cache: StatsCache) -> None:
+    trades_file, scratch_file = _two_tables(silver, cache)
+    os.utime(trades_file, (1, 1))
+    os.utime(scratch_file, (2, 2))
+    cache.load(trades_file.parent.parent / "x")  # no such entry: nothing changes
+    assert cache.load((silver / "trades").resolve()) is not None  # used now: the newest
+    bound = trades_file.stat().st_size + 1
+    removed = {p.name for p in cache.prune(max_bytes=bound)}
+    assert removed == {scratch_file.name, scratch_file.name.replace(".parquet", ".findings.json")}
+    assert cache.prune(max_bytes=bound) == []
+
+
+def test_a_store_prunes_at_most_now_and_then(silver: Path, cache: StatsCache) -> None:
+    _, scratch_file = _two_tables(silver, cache)
+    shutil.rmtree(silver / "scratch")
+    reader = LakeReader(silver, cache=cache)
+    write_trades(silver, {HOT: 1})
+    reader.refresh()
+    reader.partition_stats("trades")  # a store, soon after the first: no pruning yet
+    assert scratch_file.exists()
+    os.utime(cache.folder / ".pruned", (1, 1))
+    write_trades(silver, {HOT: 1})
+    reader.refresh("trades")
+    assert not scratch_file.exists()

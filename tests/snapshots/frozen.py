@@ -22,7 +22,7 @@ from textual.pilot import Pilot
 
 from pointline_tui.app import PointlineApp, build_app
 from pointline_tui.demo import build_demo_lake
-from pointline_tui.screens.compact import CompactProgressScreen, CompactRequest
+from pointline_tui.screens.compact_progress import CompactProgressScreen, CompactRequest
 from pointline_tui.storage.delta.locks import LOCK_DIR, partition_lock
 from pointline_tui.storage.delta.verify import RUN_KEY
 

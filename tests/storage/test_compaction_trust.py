@@ -23,6 +23,7 @@ from deltalake import DeltaTable
 
 from pointline_tui.storage.delta import DeltaEventStore
 from pointline_tui.storage.delta.check import check_table
+from pointline_tui.storage.delta.locks import LOCK_DIR
 from pointline_tui.storage.delta.verify import RUN_KEY, verify_compaction
 from pointline_tui.storage.models import (
     ConflictError,
@@ -292,6 +293,22 @@ def unreferenced(table: Path) -> set[str]:
     return {f"{table.name}/{rel}" for rel in (on_disk - named) | temporary}
 
 
+def _wait_for_a_lock(table: Path, proc: subprocess.Popen[bytes], timeout_s: float = 30) -> None:
+    """Until ``proc`` holds a partition lock of ``table`` (it is compacting), or has ended.
+
+    A lock file names its holder's pid; a killed run's files stay behind, naming theirs.
+    """
+    deadline = time.monotonic() + timeout_s
+    while proc.poll() is None and time.monotonic() < deadline:
+        for lock in (table / LOCK_DIR).glob("*.lock"):
+            try:
+                if json.loads(lock.read_text()).get("pid") == proc.pid:
+                    return
+            except (OSError, ValueError):
+                continue  # being written or removed
+        time.sleep(0.01)
+
+
 def test_kill_9_of_compact_at_random_moments_loses_nothing(
     hot_template: Path, tmp_path: Path
 ) -> None:
@@ -317,7 +334,9 @@ def test_kill_9_of_compact_at_random_moments_loses_nothing(
         with subprocess.Popen(
             command, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
         ) as proc:
-            time.sleep(rng.uniform(0.2, 2.0))
+            # Start-up takes seconds on a loaded machine: time the kill from its first lock.
+            _wait_for_a_lock(table, proc)
+            time.sleep(rng.uniform(0.0, 1.5))
             if proc.poll() is None:
                 killed_running += 1
             proc.kill()

@@ -16,7 +16,8 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Input, Static
 
 from pointline_tui.app import PointlineApp, build_app
-from pointline_tui.screens.compact import CompactPlanScreen, CompactProgressScreen
+from pointline_tui.screens.compact import CompactPlanScreen
+from pointline_tui.screens.compact_progress import CompactProgressScreen
 from pointline_tui.screens.dialogs import ConfirmModal, TypedConfirmModal
 from pointline_tui.screens.lake import LakeScreen
 from pointline_tui.screens.orphans import OrphansScreen

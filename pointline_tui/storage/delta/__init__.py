@@ -1,9 +1,26 @@
-"""Delta Lake (delta-rs) implementations of the storage contracts."""
+"""Delta Lake (delta-rs) implementations of the storage contracts.
 
-from pointline_tui.storage.delta.dimension_store import DeltaDimensionStore
-from pointline_tui.storage.delta.event_store import DeltaEventStore
-from pointline_tui.storage.delta.manifest_store import DeltaManifestStore
-from pointline_tui.storage.delta.quarantine_store import DeltaQuarantineStore
+The stores load on first use (``__getattr__``): importing a module of this package, such as
+the log listing the statistics cache reads, does not import delta-rs.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pointline_tui.storage.delta.dimension_store import DeltaDimensionStore
+    from pointline_tui.storage.delta.event_store import DeltaEventStore
+    from pointline_tui.storage.delta.manifest_store import DeltaManifestStore
+    from pointline_tui.storage.delta.quarantine_store import DeltaQuarantineStore
+
+_MODULES = {
+    "DeltaDimensionStore": "dimension_store",
+    "DeltaEventStore": "event_store",
+    "DeltaManifestStore": "manifest_store",
+    "DeltaQuarantineStore": "quarantine_store",
+}
 
 __all__ = [
     "DeltaDimensionStore",
@@ -11,3 +28,12 @@ __all__ = [
     "DeltaManifestStore",
     "DeltaQuarantineStore",
 ]
+
+
+def __getattr__(name: str) -> object:
+    module = _MODULES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value  # the next lookup is a plain one
+    return value

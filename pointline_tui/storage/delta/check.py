@@ -14,10 +14,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 import polars as pl
-from deltalake import DeltaTable
 
 from pointline_tui.storage.delta.files import files_frame
 from pointline_tui.storage.delta.log import (
@@ -32,6 +32,9 @@ from pointline_tui.storage.delta.log import (
 from pointline_tui.storage.models import Finding, Severity, TableNotFoundError, UnsafeTableError
 from pointline_tui.storage.schemas import EVENT_PARTITION_COLUMNS, is_event_partitioned
 from pointline_tui.text import short_error
+
+if TYPE_CHECKING:
+    from deltalake import DeltaTable
 
 _STAGING = re.compile(r"#\d+$")
 """object_store writes ``<name>#<n>`` and renames it when done: a leftover is a killed write."""
@@ -110,6 +113,7 @@ def check_table(
     deep: bool = False,
     scan_files: bool = True,
     partitions: Iterable[PartitionKey] | None = None,
+    loads: bool = False,
 ) -> tuple[Finding, ...]:
     """Diagnose the folder ``name`` of the lake at ``silver_root``.
 
@@ -122,6 +126,8 @@ def check_table(
             and symlinks leading out. Without it only the log is checked.
         partitions: with ``scan_files``, check the referenced files of these partitions only
             (orphans and staging files are then not looked for); ``None`` checks all.
+        loads: the caller knows delta-rs loads the log (its files were just read from it):
+            without ``scan_files`` it is not opened again to prove it.
 
     Returns:
         The findings, errors first; empty for a sound table.
@@ -156,7 +162,9 @@ def check_table(
     _check_checkpoint(report, log_dir, listing)
     _check_commits(report, log_dir, listing, all_commits=scan_files and partitions is None)
     dt = table
-    if dt is None:
+    if dt is None and (scan_files or not loads):
+        from deltalake import DeltaTable  # here: listing and reading the log need no delta-rs
+
         try:
             dt = DeltaTable(str(path))
         except Exception as err:  # delta-rs raises several unrelated types for a bad log
@@ -170,7 +178,7 @@ def check_table(
             _downgrade_checkpoint(report, readable=False)
             return _sorted(report)
     _downgrade_checkpoint(report, readable=True)
-    if scan_files:
+    if scan_files and dt is not None:
         _check_files(report, path, listing, dt, deep=deep, partitions=partitions)
     return _sorted(report)
 

@@ -9,14 +9,16 @@ import functools
 import re
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote
-
-from deltalake import DeltaTable
 
 from pointline_tui.storage.delta.check import inside
 from pointline_tui.storage.delta.files import files_frame
 from pointline_tui.storage.delta.log import DELTA_LOG, list_log, referenced_paths
 from pointline_tui.storage.models import UnsafeTableError
+
+if TYPE_CHECKING:
+    from deltalake import DeltaTable
 
 DEFAULT_RETENTION_HOURS = 168
 

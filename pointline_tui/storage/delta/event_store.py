@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 
 import polars as pl
-from deltalake import DeltaTable
+from deltalake import ColumnProperties, DeltaTable, WriterProperties
 from deltalake.exceptions import DeltaError
 
 from pointline_tui.storage.delta._tables import (
@@ -73,6 +73,18 @@ from pointline_tui.storage.schemas import (
 DEFAULT_ORPHAN_MIN_AGE_HOURS = 24
 """A file younger than this that no commit names may still be a write in flight."""
 MB = 1024 * 1024
+COMPACTION_WRITER = WriterProperties(
+    compression="ZSTD",
+    compression_level=1,
+    default_column_properties=ColumnProperties(statistics_enabled="CHUNK"),
+)
+"""How compacted files are written. zstd level 1 costs about two thirds of the CPU of
+delta-rs's default level for files ~5 % bigger; per-row-group statistics (what readers prune
+on and the log's statistics come from) without per-page ones save another tenth (64 files of
+1.5 MB: 3.0 s of CPU against 4.9 s; a polars read plus one zstd write takes 2.3 s)."""
+COMPACTION_TASKS = 2
+"""Bins one partition's compaction writes at once (delta-rs's default is one per core, and
+each holds its bin in memory)."""
 
 Partition = tuple[str, date]
 
@@ -292,6 +304,8 @@ class DeltaEventStore:
             dt.optimize.compact(
                 partition_filters=filters,
                 target_size=target_size,
+                max_concurrent_tasks=COMPACTION_TASKS,
+                writer_properties=COMPACTION_WRITER,
                 commit_properties=commit_properties(self.audit | {RUN_KEY: run_id}),
             )
             verify_compaction(

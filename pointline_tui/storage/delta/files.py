@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 import polars as pl
-from deltalake import DeltaTable
 
 from pointline_tui.storage.schemas import is_event_partitioned
+
+if TYPE_CHECKING:
+    from deltalake import DeltaTable
 
 UTC_US = pl.Datetime("us", "UTC")
 

@@ -1,0 +1,1 @@
+"""Benchmarks of the console and the command line against plain delta-rs / polars."""

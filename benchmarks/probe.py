@@ -1,0 +1,131 @@
+"""A console (or a stock Textual app) run headless in its own process, timed to a screen state.
+
+    python benchmarks/probe.py MODE SILVER_ROOT CACHE_DIR SPAWNED_AT
+
+MODE is one of:
+
+- ``stock``: a stock Textual app (a Tree and a DataTable): until its first screen is mounted;
+- ``first-paint``: ``build_app`` over the lake: until the lake tree lists the tables;
+- ``overview``: until no worker runs: the overview, every table's partitions and health shown;
+- ``refresh``: as ``overview``, then one more file is appended to ``trades`` by another process,
+  then ``r`` with ``trades`` selected: the time from the key to its partition list counting it;
+- ``table-open``: as ``overview``, then ``trades`` is selected and its detail shown.
+
+It prints one JSON line: ``seconds`` (from SPAWNED_AT, the parent's ``time.time()`` before it
+started this process, so interpreter start and imports count; for ``refresh``, from the key)
+and ``mib`` (this process's peak RSS, VmHWM), then leaves at once (``os._exit``: a worker
+still running does not hold the exit, and the exit is not timed).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def peak_mib() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def done(seconds: float) -> None:
+    print(json.dumps({"seconds": seconds, "mib": peak_mib()}), flush=True)
+    os._exit(0)
+
+
+def main() -> None:
+    sys.path.insert(0, str(REPO))  # tests.pilot, benchmarks.snippets
+    mode, root, cache, spawned_at = sys.argv[1], Path(sys.argv[2]), sys.argv[3], sys.argv[4]
+    since = float(spawned_at)
+    import asyncio
+
+    if mode == "stock":
+        asyncio.run(stock(since))
+        return
+    from pointline_tui.app import build_app
+    from pointline_tui.lake.stats_cache import StatsCache
+
+    app = build_app(root, cache=StatsCache(Path(cache)))
+    asyncio.run(console(app, mode, root, since))
+
+
+async def stock(since: float) -> None:
+    from textual.app import App, ComposeResult
+    from textual.widgets import DataTable, Footer, Header, Tree
+
+    class Stock(App[None]):
+        def compose(self) -> ComposeResult:
+            yield Header()
+            yield Tree("lake")
+            yield DataTable()
+            yield Footer()
+
+        def on_mount(self) -> None:
+            self.query_one(Tree).root.add_leaf("trades")
+
+    app = Stock()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        done(time.time() - since)
+
+
+async def until(pilot: object, ready: Callable[[], bool]) -> None:
+    from textual.pilot import Pilot
+
+    assert isinstance(pilot, Pilot)
+    for _ in range(30_000):
+        if ready():
+            return
+        await pilot.pause(0.002)
+    raise TimeoutError("the screen never got there")
+
+
+def shown_files(screen: object) -> int:
+    """The files the partition list of ``trades`` on ``screen`` adds up to (0: not shown)."""
+    detail = getattr(screen, "detail", None)
+    if detail is None or detail.node.table != "trades" or detail.frame is None:
+        return 0
+    return int(detail.frame.get_column("files").sum())
+
+
+async def console(app: object, mode: str, root: Path, since: float) -> None:
+    from textual.app import App
+
+    from benchmarks.snippets import APPEND
+    from pointline_tui.widgets.lake_tree import LakeTree
+    from tests.pilot import on_table, settle
+
+    assert isinstance(app, App)
+    async with app.run_test(size=(80, 24)) as pilot:
+        tree = app.screen.query_one(LakeTree)
+        await until(pilot, lambda: bool(tree.root.children))
+        if mode == "first-paint":
+            done(time.time() - since)
+        await settle(pilot)
+        if mode == "overview":
+            done(time.time() - since)
+        if mode == "table-open":
+            await on_table(pilot, "trades")
+            done(time.time() - since)
+        assert mode == "refresh", mode
+        await on_table(pilot, "trades")  # its partitions listed
+        before = shown_files(app.screen)
+        assert before > 0
+        subprocess.run([sys.executable, "-c", APPEND, str(root / "trades"), str(REPO)], check=True)
+        started = time.time()
+        await pilot.press("r")
+        await until(pilot, lambda: shown_files(app.screen) == before + 1)
+        done(time.time() - started)
+
+
+if __name__ == "__main__":
+    main()

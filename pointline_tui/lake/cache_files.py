@@ -1,0 +1,138 @@
+"""The statistics cache's folder: atomic writes, and pruning what no longer serves."""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+MAX_BYTES = 512 * 2**20
+"""Past this many bytes of cache files, the least recently used go (a 200,000-file table's
+file is about 10 MiB)."""
+PRUNE_EVERY_S = 3600
+"""How often (at most) a store looks for files to prune, whichever process stores."""
+_STALE_S = 3600
+"""A temporary file this old is a killed process's, not a write in flight."""
+_PRUNED_MARK = ".pruned"
+_CACHE_FILE = re.compile(r"-v(\d+)\.parquet$")
+_FINDINGS_SUFFIX = ".findings.json"
+
+
+def findings_file(cache_file: Path) -> Path:
+    """The file beside a table's cache file that keeps its log's findings."""
+    return cache_file.with_name(cache_file.name.removesuffix(".parquet") + _FINDINGS_SUFFIX)
+
+
+def write_atomically(folder: Path, target: Path, body: bytes) -> bool:
+    """Write ``body`` to ``target`` through a temporary file in ``folder`` (made if missing).
+
+    The temporary file is moved into place: a reader sees the whole old file or the new one.
+
+    Returns:
+        ``False`` when it failed (a full disk, a read-only folder): the cache is a shortcut.
+    """
+    temporary = None
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=folder, prefix=".", suffix=".tmp")
+        temporary = Path(name)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(body)
+        os.replace(temporary, target)
+    except OSError:
+        if temporary is not None:
+            temporary.unlink(missing_ok=True)
+        return False
+    return True
+
+
+def prune_now_and_then(folder: Path, prune: Callable[[], object]) -> None:
+    """Call ``prune`` when ``PRUNE_EVERY_S`` passed since the folder was last pruned."""
+    mark = folder / _PRUNED_MARK
+    try:
+        if time.time() - mark.stat().st_mtime < PRUNE_EVERY_S:
+            return
+    except FileNotFoundError:
+        pass
+    except OSError:
+        return
+    try:
+        mark.touch()
+    except OSError:
+        return
+    prune()
+
+
+def prune_folder(
+    folder: Path, table_of: Callable[[Path], str | None], *, fmt: int, max_bytes: int = MAX_BYTES
+) -> list[Path]:
+    """Remove the cache files of ``folder`` that serve no one (see ``StatsCache.prune``).
+
+    Args:
+        folder: the cache folder.
+        table_of: the table folder a cache file of format ``fmt`` describes (``None``: damaged).
+        fmt: the cache files' current format.
+        max_bytes: the size the table files kept may add up to at most.
+
+    Returns:
+        The files removed.
+    """
+    removed: list[Path] = []
+    kept: list[tuple[float, int, Path]] = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    now = time.time()
+    names = {e.name for e in entries}
+    for entry in entries:
+        path = Path(entry.path)
+        try:
+            st = entry.stat(follow_symlinks=False)
+        except OSError:
+            continue
+        if _obsolete(path, st.st_mtime, now, names, table_of, fmt):
+            gone = (path, findings_file(path)) if _CACHE_FILE.search(path.name) else (path,)
+            removed += [p for p in gone if _unlink(p)]
+        elif _CACHE_FILE.search(path.name):
+            kept.append((st.st_mtime, st.st_size, path))
+    total = sum(size for _, size, _ in kept)
+    for _, size, path in sorted(kept):  # the least recently used first
+        if total <= max_bytes:
+            break
+        total -= size
+        removed += [p for p in (path, findings_file(path)) if _unlink(p)]
+    return removed
+
+
+def _obsolete(
+    path: Path,
+    modified: float,
+    now: float,
+    names: set[str],
+    table_of: Callable[[Path], str | None],
+    fmt: int,
+) -> bool:
+    name = path.name
+    if name.startswith(".") and name.endswith(".tmp"):
+        return now - modified > _STALE_S
+    if name.endswith(_FINDINGS_SUFFIX):
+        return name.removesuffix(_FINDINGS_SUFFIX) + ".parquet" not in names
+    match = _CACHE_FILE.search(name)
+    if match is None:
+        return False  # not a cache file
+    if int(match.group(1)) != fmt:
+        return int(match.group(1)) < fmt  # a newer release's file is left to it
+    table = table_of(path)
+    return table is None or not (Path(table) / "_delta_log").is_dir()
+
+
+def _unlink(path: Path) -> bool:
+    try:
+        path.unlink()
+    except OSError:
+        return False
+    return True

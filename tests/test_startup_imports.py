@@ -1,0 +1,92 @@
+"""Start-up loads what the first screen needs: over a cached lake, no delta-rs at all.
+
+Each check runs the real app headless in a fresh interpreter, where ``sys.modules`` says what
+was imported; the first run over a lake fills the cache, the second must be served by it.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from tests.lake.conftest import write_trades
+
+REPO = Path(__file__).resolve().parents[1]
+
+FIRST_SCREEN = textwrap.dedent(
+    """
+    import asyncio, json, sys
+    from pathlib import Path
+
+    from pointline_tui.app import build_app
+    from pointline_tui.lake.stats_cache import StatsCache
+
+    root, cache = Path(sys.argv[1]), Path(sys.argv[2])
+    built = "deltalake" in sys.modules
+    app = build_app(root, cache=StatsCache(cache))
+    built = built or "deltalake" in sys.modules
+    if sys.argv[3] == "build":
+        print(json.dumps({"built": built}))
+        raise SystemExit(0)
+
+    from tests.pilot import settle
+    from pointline_tui.widgets.lake_tree import LakeTree
+
+    async def main() -> dict[str, object]:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            tree = app.screen.query_one(LakeTree)
+            labels = [str(node.label) for node in tree.root.children[0].children]
+            return {
+                "built": built,
+                "shown": "deltalake" in sys.modules,
+                "loads": app.reader.last_load("trades"),
+                "opened": app.reader.tables_opened,
+                "health": [f.kind for f in app.reader.health("trades", scan_files=False)],
+                "labels": labels,
+            }
+
+    print(json.dumps(asyncio.run(main())))
+    """
+)
+
+
+@pytest.fixture
+def silver(tmp_path: Path) -> Path:
+    root = tmp_path / "silver"
+    write_trades(root)
+    return root
+
+
+def first_screen(root: Path, cache: Path, what: str) -> dict[str, object]:
+    done = subprocess.run(
+        [sys.executable, "-c", FIRST_SCREEN, str(root), str(cache), what],
+        cwd=REPO,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def test_importing_and_building_the_app_loads_no_delta_rs(silver: Path, tmp_path: Path) -> None:
+    assert first_screen(silver, tmp_path / "cache", "build") == {"built": False}
+
+
+def test_the_first_screen_of_a_cached_lake_loads_no_delta_rs(silver: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    cold = first_screen(silver, cache, "show")
+    # The files, then a handle for the log's check: both kept in the cache for next time.
+    assert (cold["shown"], cold["loads"], cold["opened"]) == (True, "full", 2)
+    warm = first_screen(silver, cache, "show")
+    assert warm == cold | {"shown": False, "loads": "cache", "opened": 0}
+    assert warm["health"] == []
+    assert warm["labels"], "the table's node shows what it holds"
