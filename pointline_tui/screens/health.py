@@ -17,6 +17,7 @@ from pointline_tui.formatting import count, short_bytes, short_count
 from pointline_tui.lake.health import LakeHealth, lake_health
 from pointline_tui.lake.table_health import health_frame
 from pointline_tui.screens.errors import report_worker_error
+from pointline_tui.screens.keys import QUIET_VIEW_KEYS
 from pointline_tui.text import one_line, safe_text
 from pointline_tui.widgets.frame_table import Column, FrameTable
 
@@ -75,6 +76,7 @@ class HealthScreen(Screen[None]):
         Binding("escape", "app.pop_screen", "Back"),
         Binding("c", "maintain('compact_hot')", "Compact", show=False),
         Binding("v", "maintain('vacuum_dry_run')", "Vacuum", show=False),
+        *QUIET_VIEW_KEYS,
     ]
 
     class HealthLoaded(Message):

@@ -118,7 +118,7 @@ def cell_text(exchange: str, day: date, cell: HeatCell | None) -> Text:
         return text
     if cell.hot:
         text.append(f"  {HOT_MARK} hot", style="bold yellow")
-    text.append("  enter: select it in the lake\n", style="dim")
+    text.append("  ⏎ select\n", style="dim")  # short: the line fits 60 columns
     text.append(
         f"{count(cell.small_files)} small of {count(cell.files)} files · "
         f"{human_bytes(cell.bytes)}, avg {human_bytes(cell.avg_file_bytes)} · "

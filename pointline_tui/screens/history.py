@@ -22,6 +22,7 @@ from pointline_tui.context import lake_context, navigator
 from pointline_tui.formatting import count, utc_time
 from pointline_tui.lake.history import HistoryEntry
 from pointline_tui.screens.errors import report_worker_error
+from pointline_tui.screens.keys import QUIET_VIEW_KEYS
 from pointline_tui.screens.version_text import commit_detail, operation, who
 from pointline_tui.storage.schemas import DIM_SYMBOL
 from pointline_tui.widgets.frame_table import Column, FrameTable
@@ -48,6 +49,7 @@ class HistoryScreen(Screen[None]):
         Binding("a", "as_of", "As of"),
         Binding("b", "restore", "Restore"),
         Binding("c", "symbol_changes", "Symbols"),
+        *QUIET_VIEW_KEYS,
     ]
 
     class HistoryLoaded(Message):

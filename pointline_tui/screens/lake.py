@@ -20,6 +20,7 @@ from pointline_tui.context import lake_context, navigator
 from pointline_tui.lake.catalog import TableEntry
 from pointline_tui.screens import lake_scope as scope
 from pointline_tui.screens.errors import report_worker_error
+from pointline_tui.screens.keys import QUIET_VIEW_KEYS
 from pointline_tui.screens.lake_detail import PARTITION_COLUMNS, Detail, build_detail
 from pointline_tui.screens.lake_messages import (
     CatalogChecked,
@@ -34,6 +35,16 @@ from pointline_tui.text import one_line
 from pointline_tui.widgets.filter_input import FilterInput
 from pointline_tui.widgets.frame_table import FrameTable
 from pointline_tui.widgets.lake_tree import LakeNode, LakeTree
+
+
+class PartitionTable(FrameTable):
+    """The lake's partition list: while it has the focus, the footer leaves out ``m`` and ``q``.
+
+    They still work (the help lists them); without them the list's keys and the app's
+    ``? Help`` fit 60 columns.
+    """
+
+    BINDINGS = [*QUIET_VIEW_KEYS]
 
 
 class LakeScreen(Screen[None]):
@@ -81,7 +92,7 @@ class LakeScreen(Screen[None]):
             with Vertical(id="detail"):
                 yield Static(id="detail-title", markup=False)
                 yield Static(id="detail-body", markup=False)
-                yield FrameTable(PARTITION_COLUMNS, id="detail-table", marker=self._marker)
+                yield PartitionTable(PARTITION_COLUMNS, id="detail-table", marker=self._marker)
                 # After the list: Tab goes tree -> list -> filter (when shown) -> tree.
                 yield FilterInput(
                     placeholder="filter: text in any column (enter)",

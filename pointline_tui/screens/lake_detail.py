@@ -192,7 +192,7 @@ def overview_rows(overview: LakeOverview) -> list[tuple[str, str]]:
     ]
     broken = overview.not_delta_tables + overview.damaged_tables
     if broken:
-        rows.append(("unreadable folders", count(broken)))
+        rows.append(("unreadable", count(broken)))  # folders: the "tables" row says of how many
     if overview.manifest_status:
         statuses = [f"{s} {count(n)}" for s, n in overview.manifest_status]
         rows.append(("manifest", " · ".join(statuses[:2])))  # two per line: fits 80 columns

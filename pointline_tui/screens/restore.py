@@ -29,6 +29,7 @@ from pointline_tui.lake.catalog import table_dir
 from pointline_tui.lake.versions import VersionDiff, version_diff
 from pointline_tui.screens.dialogs import READ_ONLY, TypedConfirmModal
 from pointline_tui.screens.errors import report_worker_error
+from pointline_tui.screens.keys import QUIET_VIEW_KEYS
 from pointline_tui.screens.version_text import DIFF_COLUMNS, diff_frame, schema_text
 from pointline_tui.storage.delta.restore import RestorePlan, RestoreReport
 from pointline_tui.text import safe_text
@@ -64,6 +65,7 @@ class RestoreScreen(Screen[bool]):
         Binding("f", "toggle_files", "Files"),
         Binding("escape", "cancel", "Cancel"),
         Binding("escape", "close", "Close"),  # once it has restored: check_action picks one
+        *QUIET_VIEW_KEYS,
     ]
 
     class Planned(Message):

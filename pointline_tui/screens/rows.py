@@ -155,9 +155,9 @@ class RowsScreen(PagedListScreen[RowsScope]):
         return text
 
     def _show_filters(self) -> None:
-        how = "÷ 1e9" if self.divided else "× 1e9, as stored"
+        how = "÷ 1e9" if self.divided else "× 1e9 as stored"
         self.query_one(".filters", Static).update(
             Text.assemble(
-                ("rows of ", "dim"), self.filters.describe(), (" · prices, qty: ", "dim"), how
+                ("rows of ", "dim"), self.filters.describe(), (" · prices, qty ", "dim"), how
             )
         )

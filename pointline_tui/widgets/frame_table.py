@@ -291,6 +291,7 @@ class FrameTable(DataTable[Text]):
         self.clear()
         start = self.page_index * self.page_size
         page = self._sorted().slice(start, self.page_size)
+        widths = [column.content_width for column in self.ordered_columns]
         for row in page.iter_rows(named=True):
             mark = self.marker(row) if self.marker else ""
             cells = [Text(mark)]
@@ -301,7 +302,13 @@ class FrameTable(DataTable[Text]):
                 if col.numeric:
                     text.justify = "right"
                 cells.append(text)
+            widths = [max(w, cell.cell_len) for w, cell in zip(widths, cells, strict=True)]
             self.add_row(*cells)
+        # DataTable measures new rows only when idle, and keeps a cell drawn before that at its
+        # old width (its cell cache ignores widths): measure them now, as they are added.
+        for column, width in zip(self.ordered_columns, widths, strict=True):
+            if column.auto_width:
+                column.content_width = width
         if self.row_count:
             self.move_cursor(row=min(cursor, self.row_count - 1))
 

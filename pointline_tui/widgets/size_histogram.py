@@ -10,7 +10,7 @@ from pointline_tui.formatting import count, human_bytes, short_bytes, short_coun
 from pointline_tui.lake.histogram import MIB, SizeBucket
 from pointline_tui.lake.partitions import SMALL_FILE_BYTES
 
-BAR_WIDTH = 12
+BAR_WIDTH = 7
 """Cells per bar: two bars and their figures fit the detail pane at 80 columns."""
 _EIGHTHS = " ▏▎▍▌▋▊▉"
 

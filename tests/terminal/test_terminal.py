@@ -669,16 +669,16 @@ TABLES = (
 @pytest.mark.parametrize(
     "size",
     [
-        pytest.param((80, 24), id="80x24"),
+        SIZES[0],
         pytest.param(
-            (60, 20),
-            id="60x20",
+            *SIZES[1].values,
+            id=SIZES[1].id,
             marks=pytest.mark.xfail(
                 strict=True,
                 raises=AssertionError,
-                reason="at 60 columns the lake tree pane is narrower than the longest table "
-                "name: 'orderbook_updates' shows as 'orderbook_upd' (the names are what one "
-                "navigates by; '>' widens the tree, but the first screen cuts them)",
+                reason="at 60 columns the tree gives way to the partition list, whose files "
+                "column must show beside exchange and date: 'orderbook_updates' shows as "
+                "'orderbook_upd' ('>' widens the tree, '\\' hides it)",
             ),
         ),
     ],
@@ -752,28 +752,10 @@ def test_footer_keeps_confirm_and_cancel_keys(tours, size: Size) -> None:
     assert not {name: keys for name, keys in missing.items() if keys}
 
 
-CUT_AT_60 = {
-    "lake list": "at 60 columns the lake screen's footer with the partition list focused is "
-    "cut before '? Help': 's Sort h History c Compact v Vacuum m Manifest q Quarantine'",
-    "history": "at 60 columns the history screen's footer is cut before '? Help': "
-    "'s Sort esc Back d Diff a As of b Restore m Manifest q Quaran'",
-    "lake health": "at 60 columns the lake health screen's footer is cut before '? Help': "
-    "'k Checkpoint x Clean log r Refresh esc Back m Manifest q Q'",
-    "restore plan": "at 60 columns the restore plan's footer is cut before '? Help': "
-    "'s Sort y Restore f Files esc Cancel m Manifest q Quarantine'",
-}
-"""Footers known to be cut at 60x20 (each an exact reason; strict: a fix makes it fail)."""
-
-
 def footer_cases() -> Iterator[object]:
     for size in SIZES:
         for name in ("lake", "lake list", *FOOTER_SCREENS):
-            cut = size.id == "60x20" and name in CUT_AT_60
-            reason = CUT_AT_60.get(name, "")
-            marks = [pytest.mark.xfail(strict=True, raises=AssertionError, reason=reason)]
-            yield pytest.param(
-                size.values[0], name, id=f"{size.id}-{name}", marks=marks if cut else ()
-            )
+            yield pytest.param(size.values[0], name, id=f"{size.id}-{name}")
 
 
 @pytest.mark.parametrize(("size", "screen"), footer_cases())
@@ -789,19 +771,6 @@ def test_footer_shows_help_key_on_every_screen(tours, size: Size, screen: str) -
     assert "? Help" in footer, footer
 
 
-def at_60(reason: str) -> list[object]:
-    """SIZES, the 60x20 one a strict xfail for ``reason``."""
-    wide, narrow = SIZES
-    return [
-        wide,
-        pytest.param(
-            *narrow.values,
-            id=narrow.id,
-            marks=pytest.mark.xfail(strict=True, raises=AssertionError, reason=reason),
-        ),
-    ]
-
-
 SIZE_BUCKETS = ("< 1 MiB", "1–8 MiB", "8–32 MiB", "32–128 MiB", "≥ 128 MiB")
 
 
@@ -815,13 +784,7 @@ def test_hot_partitions_name_every_hot_partition_whole(
         assert re.search(rf"▲\s+{table}\s+{exchange}\s+{day}\s", shown), shown
 
 
-@pytest.mark.parametrize(
-    "size",
-    at_60(
-        "at 60 columns (tree shown) the lake screen's file-size histogram is cut at the pane's "
-        "edge: its bytes bars and figures end in '…' ('< 1 MiB  ████████████   20  ██████████…')"
-    ),
-)
+@pytest.mark.parametrize("size", SIZES)
 def test_file_sizes_show_every_bucket_whole(tours, size: Size) -> None:
     tour = tours(size)
     assert not tour.problems
@@ -834,27 +797,13 @@ def test_file_sizes_show_every_bucket_whole(tours, size: Size) -> None:
         assert re.search(r"\s\d+\s.*\s\d[\d.]*(?:[KMGT]i?)?B?$", row), tour.file_sizes
 
 
-@pytest.mark.parametrize(
-    "size",
-    at_60(
-        "at 60 columns the heat map's line about the highlighted partition wraps "
-        "('… enter: select it in / the lake') and pushes its figures ('13 small of 13 files · "
-        "83.5 KiB …') out of its two-line box"
-    ),
-)
+@pytest.mark.parametrize("size", SIZES)
 def test_heat_map_shows_the_highlighted_partition_figures(tours, size: Size) -> None:
     shown = visited(tours(size), "heat map")["heat map"].opened
     assert re.search(r"\d+ small of \d+ files", shown), shown
 
 
-@pytest.mark.parametrize(
-    "size",
-    at_60(
-        "at 60 columns the rows screen's one-line title is cut before it says how prices and "
-        "quantities show: 'rows of trades · binance-futures / 2024-05-01 · prices,' (the rest, "
-        "'qty: × 1e9, as stored', is what d toggles)"
-    ),
-)
+@pytest.mark.parametrize("size", SIZES)
 def test_rows_title_says_how_prices_show(tours, size: Size) -> None:
     shown = visited(tours(size), "rows")["rows"].opened
     assert "as stored" in shown, shown

@@ -256,6 +256,7 @@ async def test_every_footer_fits_80_columns_offers_help_and_only_what_applies(
         listed = footer_keys(app)
         assert {"s Sort", "c Compact", "v Vacuum", "h History"} <= set(listed)
         assert "esc Back" not in listed
+        assert "m Manifest" not in listed, "m and q work, unlisted: the footer fits 60 columns"
         await pilot.press("enter")
         await settle(pilot)
         files = footer_keys(app)
