@@ -14,7 +14,7 @@ from pointline_tui.app import build_app
 from pointline_tui.context import LakeContext, LakeNavigator, lake_context, navigator
 
 SCREENS = Path(pointline_tui.screens.__file__).parent
-LAKE_PARTS = {"errors", "lake_detail", "lake_messages", "lake_scope"}
+LAKE_PARTS = {"errors", "keys", "lake_detail", "lake_messages", "lake_scope"}
 """The lake screen's own modules and the shared error report: nothing else of ``screens``."""
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import os
 from datetime import date
 from pathlib import Path
@@ -17,16 +18,13 @@ from tests.lake.conftest import AUDIT, HOT, replay_log, write_trades
 
 
 def _buckets_of(sizes: list[int]) -> list[tuple[int, int]]:
-    """(files, bytes) per bucket, by polars' own ``cut`` (left-closed: [low, high))."""
-    frame = pl.DataFrame({"size": sizes}, schema={"size": pl.Int64})
-    cut = frame.with_columns(
-        bucket=pl.col("size").cut(list(BOUNDS), labels=list(LABELS), left_closed=True)
-    )
-    counted = {
-        str(label): (int(n), int(b))
-        for label, n, b in cut.group_by("bucket").agg(pl.len(), pl.col("size").sum()).iter_rows()
-    }
-    return [counted.get(label, (0, 0)) for label in LABELS]
+    """(files, bytes) per bucket, by bisection over the bounds (left-closed: [low, high))."""
+    counted = [(0, 0)] * len(LABELS)
+    for size in sizes:
+        index = bisect.bisect_right(BOUNDS, size)
+        files, total = counted[index]
+        counted[index] = (files + 1, total + size)
+    return counted
 
 
 def _random_trades(exchange: str, day: date, n: int) -> pl.DataFrame:
