@@ -17,7 +17,7 @@ from urllib.parse import unquote
 import polars as pl
 
 from pointline_tui.lake.manifest import SOURCE_COLUMNS
-from pointline_tui.lake.paging import Page, check_window
+from pointline_tui.lake.paging import Page, check_window, window
 from pointline_tui.storage.models import StorageError, StorageOperationError
 from pointline_tui.storage.schemas import VALIDATION_LOG
 
@@ -455,17 +455,8 @@ class QuarantineView:
 
     def _window(self, offset: int, limit: int) -> pl.LazyFrame:
         """Rows offset..offset+limit read from only the files that hold them."""
-        chosen: list[str] = []
-        skip = start = 0
-        for path, n in zip(self._snapshot.files, self._snapshot.rows, strict=True):
-            end = start + (n or 0)
-            if end > offset and start < offset + limit:
-                if not chosen:
-                    skip = offset - start
-                chosen.append(path)
-            start = end
-            if start >= offset + limit:
-                break
+        rows = (n or 0 for n in self._snapshot.rows)
+        chosen, skip = window(zip(self._snapshot.files, rows, strict=True), offset, limit)
         if not chosen:
             return VALIDATION_LOG.empty_frame().lazy()
         return self._scan(chosen).slice(skip, limit)
