@@ -266,10 +266,10 @@ class LakeReader:
             if key not in slot.health:
                 listing = None if scan_files else _listing(path)  # before: a commit may come
                 with _read_errors(name):
-                    # Scanning compares the files on disk with the version's: that needs them.
-                    table = self._open(name, path, version=key[0]) if scan_files else dt
+                    # Scanning compares the files on disk with the version's: the kept ones.
+                    files = self._files(name, slot).files if scan_files else None
                     slot.health[key] = check_table(
-                        self._root, path.name, table=table, scan_files=scan_files
+                        self._root, path.name, table=dt, files=files, scan_files=scan_files
                     )
                 kept = slot.files
                 if self._cache and listing and kept is not None and kept.version == key[0]:

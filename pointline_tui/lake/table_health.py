@@ -12,12 +12,7 @@ import polars as pl
 from pointline_tui.formatting import files, human_bytes, partition_name
 from pointline_tui.lake.catalog import open_delta, table_dir
 from pointline_tui.lake.partitions import SMALL_FILE_BYTES
-from pointline_tui.storage.delta.deletion import (
-    file_size,
-    minimum_retention_hours,
-    on_disk_name,
-    table_relative,
-)
+from pointline_tui.storage.delta.deletion import minimum_retention_hours, vacuum_sizes
 from pointline_tui.storage.delta.log import DELTA_LOG, list_log, newest_checkpoint
 from pointline_tui.storage.delta.log_maintenance import (
     checkpoint_interval,
@@ -29,10 +24,6 @@ from pointline_tui.storage.delta.log_maintenance import (
 from pointline_tui.storage.models import Finding
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
-    from deltalake import DeltaTable
-
     from pointline_tui.lake.reader import LakeReader
 
 SKEW_RATIO = 10.0
@@ -107,8 +98,8 @@ def table_health(reader: LakeReader, name: str, *, now: float | None = None) -> 
         now=time.time() if now is None else now,
     )
     retention = minimum_retention_hours(dt)
-    now_bytes = _vacuum_sizes(dt, path, retention)
-    later_bytes = _vacuum_sizes(dt, path, 0)
+    now_bytes = vacuum_sizes(dt, path, retention)
+    later_bytes = vacuum_sizes(dt, path, 0)
     largest = stats.sort("bytes", descending=True).head(1)
     log_sizes = [*listing.commits.values()]
     log_sizes += [size for parts in listing.checkpoints.values() for _, size in parts]
@@ -135,19 +126,6 @@ def table_health(reader: LakeReader, name: str, *, now: float | None = None) -> 
         expired_log_files=len(plan.removable),
         expired_log_bytes=sum(f.size for f in plan.removable),
     )
-
-
-def _vacuum_sizes(dt: DeltaTable, path: Path, retention_hours: int) -> dict[str, int]:
-    """The files a vacuum with ``retention_hours`` deletes (on disk), with their sizes."""
-    listed = dt.vacuum(
-        retention_hours=retention_hours, dry_run=True, enforce_retention_duration=False
-    )
-    sizes = {}
-    for reported in listed:  # old tombstones include files already gone
-        rel = on_disk_name(path, table_relative(path, reported))
-        if rel is not None and (size := file_size(path / rel)) is not None:
-            sizes[rel] = size
-    return sizes
 
 
 def table_findings(health: TableHealth) -> list[Finding]:

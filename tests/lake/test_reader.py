@@ -8,6 +8,7 @@ import pytest
 from deltalake import write_deltalake
 
 from pointline_tui.lake import DamagedTableError, LakeReader
+from pointline_tui.lake.stats_cache import StatsCache
 from pointline_tui.storage.delta import DeltaEventStore
 from pointline_tui.storage.models import TableNotFoundError
 from pointline_tui.storage.schemas import EVENT_TABLES
@@ -159,3 +160,17 @@ def test_concurrent_calls_and_refreshes(silver: Path) -> None:
         assert all(f.result() >= 3 for f in futures)
     reader.refresh()
     assert reader.summary("trades").files == 12
+
+
+def test_a_commit_damaged_while_the_table_is_kept_shows_after_a_refresh(
+    event_lake: Path, tmp_path: Path
+) -> None:
+    reader = LakeReader(event_lake, cache=StatsCache(tmp_path / "cache"))
+    assert reader.health("trades") == ()
+    assert reader.health("trades", scan_files=False) == ()
+    old = event_lake / "trades" / "_delta_log" / f"{1:020d}.json"
+    old.write_bytes(old.read_bytes()[:-20])
+    reader.refresh()
+    for scan_files in (False, True):
+        found = reader.health("trades", scan_files=scan_files)
+        assert [(f.severity, f.kind) for f in found] == [("error", "truncated_commit")]

@@ -17,7 +17,7 @@ import pytest
 from deltalake import DeltaTable, write_deltalake
 
 from pointline_tui.storage.delta import DeltaEventStore
-from pointline_tui.storage.delta.check import KINDS, check_table
+from pointline_tui.storage.delta.check import KINDS, check_table, ensure_sound
 from pointline_tui.storage.models import (
     Finding,
     SchemaMismatchError,
@@ -268,6 +268,38 @@ def test_warnings_refuse_no_write(lake: Path) -> None:
     assert store.compact_partitions("trades").partitions_processed == 3
     assert store.vacuum_table("trades", retention_hours=0, enforce_retention=False).files_removed
     assert partition_checksums(read(lake)) == before
+
+
+def test_a_commit_damaged_after_a_check_is_found_by_the_next_one(lake: Path) -> None:
+    # Each commit's parse is remembered: the next look at the same file must still see it.
+    assert check_table(lake, "trades") == ()
+    old = commit_file(lake / "trades", 1)
+    old.write_bytes(old.read_bytes()[:-20])
+    log = f"trades/_delta_log/{1:020d}.json"
+    expected = [("error", "truncated_commit", log, None, None, None)]
+    assert rows(check_table(lake, "trades", scan_files=False)) == expected
+    assert rows(check_table(lake, "trades")) == expected
+
+
+def test_a_write_is_refused_for_a_commit_damaged_after_its_table_was_opened(lake: Path) -> None:
+    # The store's fresh load proves the commits it replayed; one written after it is read.
+    store = DeltaEventStore(lake)
+    dt = DeltaTable(str(lake / "trades"))
+    store.append("trades", trades("okx", D1, 3))
+    newer = commit_file(lake / "trades", dt.version() + 1)
+    newer.write_bytes(newer.read_bytes()[:-20])
+    with pytest.raises(UnsafeTableError, match="truncated_commit|cut off"):
+        ensure_sound(lake, "trades", table=dt)
+
+
+def test_a_write_is_not_refused_for_orphans_and_staging_files(lake: Path) -> None:
+    rel, _ = first_file(lake)
+    shutil.copy(lake / "trades" / rel, lake / "trades" / f"{rel}#1")
+    shutil.copy(lake / "trades" / rel, lake / "trades" / rel.replace(".parquet", "-copy.parquet"))
+    found = check_table(lake, "trades", errors_only=True)
+    assert found == ()
+    assert {f.kind for f in check_table(lake, "trades")} == {"orphan_file", "staging_file"}
+    ensure_sound(lake, "trades", scan_files=True)
 
 
 def test_a_folder_that_is_not_delta_and_an_empty_folder(lake: Path) -> None:

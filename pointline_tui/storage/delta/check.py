@@ -23,8 +23,8 @@ from pointline_tui.storage.delta.files import files_frame
 from pointline_tui.storage.delta.log import (
     DELTA_LOG,
     LogListing,
-    commit_actions,
     commit_name,
+    commit_problem,
     list_log,
     newest_checkpoint,
     referenced_paths,
@@ -110,10 +110,13 @@ def check_table(
     name: str,
     *,
     table: DeltaTable | None = None,
+    files: pl.DataFrame | None = None,
     deep: bool = False,
     scan_files: bool = True,
     partitions: Iterable[PartitionKey] | None = None,
     loads: bool = False,
+    errors_only: bool = False,
+    replayed: int | None = None,
 ) -> tuple[Finding, ...]:
     """Diagnose the folder ``name`` of the lake at ``silver_root``.
 
@@ -121,6 +124,8 @@ def check_table(
         silver_root: the lake root; nothing outside it is ever followed.
         name: the table's folder name.
         table: the table already opened (at its latest version), to spare a second log load.
+        files: ``table``'s active files (``files.FILES_SCHEMA``), already read: they are not
+            asked of delta-rs again, so ``table`` may be a handle opened without files.
         deep: also read every referenced file's parquet footer and compare its row count.
         scan_files: walk the table's folders for missing, resized, orphaned and staging files
             and symlinks leading out. Without it only the log is checked.
@@ -128,6 +133,11 @@ def check_table(
             (orphans and staging files are then not looked for); ``None`` checks all.
         loads: the caller knows delta-rs loads the log (its files were just read from it):
             without ``scan_files`` it is not opened again to prove it.
+        errors_only: look only for what refuses a write (the errors): no orphan or staging
+            files, no commit older than the newest checkpoint.
+        replayed: ``table`` was loaded just before at this version: delta-rs parsed every
+            commit it replayed to get there (it fails on a line that does not parse), so
+            those are not read again. Not for a handle kept while the log may have changed.
 
     Returns:
         The findings, errors first; empty for a sound table.
@@ -160,26 +170,47 @@ def check_table(
     listing = list_log(log_dir)
     _check_listing(report, listing)
     _check_checkpoint(report, log_dir, listing)
-    _check_commits(report, log_dir, listing, all_commits=scan_files and partitions is None)
-    dt = table
+    dt, load_error = table, None
     if dt is None and (scan_files or not loads):
         from deltalake import DeltaTable  # here: listing and reading the log need no delta-rs
 
         try:
             dt = DeltaTable(str(path))
+            replayed = dt.version()
         except Exception as err:  # delta-rs raises several unrelated types for a bad log
-            if not report.has_error:
-                report.add(
-                    "error",
-                    "unreadable",
-                    DELTA_LOG,
-                    f"delta-rs cannot load the log: {short_error(err)}",
-                )
-            _downgrade_checkpoint(report, readable=False)
-            return _sorted(report)
+            load_error = err
+    _check_commits(
+        report,
+        log_dir,
+        listing,
+        all_commits=scan_files and partitions is None and not errors_only,
+        replayed=replayed,
+    )
+    if load_error is not None:
+        if not report.has_error:
+            report.add(
+                "error",
+                "unreadable",
+                DELTA_LOG,
+                f"delta-rs cannot load the log: {short_error(load_error)}",
+            )
+        _downgrade_checkpoint(report, readable=False)
+        return _sorted(report)
     _downgrade_checkpoint(report, readable=True)
     if scan_files and dt is not None:
-        _check_files(report, path, listing, dt, deep=deep, partitions=partitions)
+        live = files_frame(dt) if files is None else files
+        partitioned = is_event_partitioned(dt.metadata().partition_columns)
+        _check_files(
+            report,
+            path,
+            listing,
+            live,
+            dt.version(),
+            partitioned=partitioned,
+            deep=deep,
+            partitions=partitions,
+            unreferenced=not errors_only,
+        )
     return _sorted(report)
 
 
@@ -195,7 +226,8 @@ def ensure_sound(
 
     Checks the log, partition folders that lead out of the lake and, when ``partitions``
     are given, those partitions' files; ``scan_files`` checks every file (a walk of every
-    folder: seconds on a big table).
+    folder: seconds on a big table). ``table``, when given, was opened just before: the
+    commits its load replayed are not parsed again.
 
     Raises:
         UnsafeTableError: naming the first error finding (all of them in ``findings``).
@@ -206,6 +238,8 @@ def ensure_sound(
         table=table,
         scan_files=scan_files or partitions is not None,
         partitions=partitions,
+        errors_only=True,
+        replayed=None if table is None else table.version(),
     )
     refuse_on_errors(name, [*findings, *partition_links_out(Path(silver_root), name)])
 
@@ -359,29 +393,34 @@ def _downgrade_checkpoint(report: _Report, *, readable: bool) -> None:
 
 
 def _check_commits(
-    report: _Report, log_dir: Path, listing: LogListing, *, all_commits: bool
+    report: _Report, log_dir: Path, listing: LogListing, *, all_commits: bool, replayed: int | None
 ) -> None:
-    """Every commit delta-rs replays must parse (a killed writer leaves half a line)."""
+    """Every commit delta-rs replays must parse (a killed writer leaves half a line).
+
+    ``replayed``: delta-rs just loaded the table at this version; the commits it replayed
+    (after the newest checkpoint, up to there) parsed.
+    """
     base = newest_checkpoint(listing)
-    versions = sorted(v for v in listing.commits if all_commits or base is None or v > base)
+    first = -1 if all_commits or base is None else base
+    proven = range(0 if base is None else base + 1, -1 if replayed is None else replayed + 1)
+    versions = sorted(v for v in listing.commits if v > first and v not in proven)
     for version in versions:
         if not listing.commits[version]:
             continue  # reported as zero_byte_commit
         rel = f"{DELTA_LOG}/{commit_name(version)}"
         try:
-            for _ in commit_actions(log_dir / commit_name(version)):
-                pass
-        except ValueError as err:
+            problem = commit_problem(log_dir / commit_name(version))
+        except OSError as err:
+            report.add("error", "unreadable", rel, f"{rel} cannot be read: {short_error(err)}")
+            continue
+        if problem is not None:
             report.add(
                 _replayed(version, base),
                 "truncated_commit",
                 rel,
-                f"commit {version} ({rel}) is cut off or not JSON ({err}): the table cannot "
-                "be read; "
-                "restore the file from a backup",
+                f"commit {version} ({rel}) is cut off or not JSON ({problem}): the table "
+                "cannot be read; restore the file from a backup",
             )
-        except OSError as err:
-            report.add("error", "unreadable", rel, f"{rel} cannot be read: {short_error(err)}")
 
 
 def _parquet_problem(path: Path) -> str | None:
@@ -435,13 +474,14 @@ def _check_files(
     report: _Report,
     path: Path,
     listing: LogListing,
-    dt: DeltaTable,
+    live: pl.DataFrame,
+    version: int,
     *,
+    partitioned: bool,
     deep: bool,
     partitions: Iterable[PartitionKey] | None,
+    unreferenced: bool,
 ) -> None:
-    live = files_frame(dt)
-    partitioned = is_event_partitioned(dt.metadata().partition_columns)
     wanted = None if partitions is None else sorted(set(partitions), key=str)
     if wanted is not None and partitioned:
         keys = pl.DataFrame(
@@ -484,7 +524,7 @@ def _check_files(
                 "error",
                 "missing_file",
                 rel,
-                f"{rel} is part of version {dt.version()} but is not on disk: its rows are "
+                f"{rel} is part of version {version} but is not on disk: its rows are "
                 "lost; restore it from a backup, or restore the table to a version without it",
                 part=part,
                 size=size,
@@ -501,7 +541,7 @@ def _check_files(
             )
         elif deep:
             _check_footer(report, path, rel, rows, part)
-    if wanted is not None:
+    if wanted is not None or not unreferenced:
         return
     staging = [(rel, os.stat(path / rel, follow_symlinks=False).st_size) for rel in disk.staging]
     staging += [(f"{DELTA_LOG}/{name}", size) for name, size in listing.temporary]
@@ -515,10 +555,13 @@ def _check_files(
             part=partition_of(rel),
             size=size,
         )
-    known = referenced_paths(path / DELTA_LOG, listing) | set(live.get_column("path").to_list())
-    for rel, info in sorted(disk.files.items()):
-        if rel in known or not rel.endswith(".parquet"):
+    live_paths = set(live.get_column("path").to_list())
+    unlisted = [rel for rel in disk.files if rel not in live_paths and rel.endswith(".parquet")]
+    known = referenced_paths(path / DELTA_LOG, listing, among=unlisted)
+    for rel in sorted(unlisted):
+        if rel in known:
             continue
+        info = disk.files[rel]
         report.add(
             "warning",
             "orphan_file",

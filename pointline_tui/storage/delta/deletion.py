@@ -6,6 +6,7 @@ Also how delta-rs's vacuum paths and the table's retention are read, whatever th
 from __future__ import annotations
 
 import functools
+import os
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -35,14 +36,6 @@ def minimum_retention_hours(dt: DeltaTable) -> int:
     return int(int(match.group(1)) * _HOURS_PER[match.group(2).lower()])
 
 
-def file_size(path: Path) -> int | None:
-    """The size of ``path``; ``None`` when it is gone."""
-    try:
-        return path.stat().st_size
-    except FileNotFoundError:
-        return None
-
-
 def changed_at(path: Path) -> float:
     """When ``path`` (not what a symlink names) last changed; infinitely new when gone."""
     try:
@@ -67,12 +60,27 @@ def _roots(table_root: Path) -> tuple[str, ...]:
     return tuple({str(table_root.absolute()).rstrip("/") + "/", str(table_root.resolve()) + "/"})
 
 
-def on_disk_name(table_root: Path, rel: str) -> str | None:
-    """``rel`` as the file is named on disk (the log may percent-encode it once more)."""
-    for variant in (rel, unquote(rel)):
-        if (table_root / variant).exists():
-            return variant
-    return None
+def vacuum_sizes(dt: DeltaTable, table_root: Path, retention_hours: int) -> dict[str, int]:
+    """What a (lite) vacuum with ``retention_hours`` deletes: on-disk names and sizes.
+
+    Names are relative to the table root. Lite vacuum lists every old tombstone, including
+    files already deleted (left out here), and spells escaped partition values differently
+    from one release to the next.
+    """
+    listed = dt.vacuum(
+        retention_hours=retention_hours, dry_run=True, enforce_retention_duration=False
+    )
+    root = str(table_root)
+    sizes = {}
+    for reported in listed:
+        rel = table_relative(table_root, reported)
+        for variant in (rel, unquote(rel)):  # the log may percent-encode it once more
+            try:
+                sizes[variant] = os.stat(os.path.join(root, variant)).st_size
+                break
+            except FileNotFoundError:
+                continue
+    return sizes
 
 
 def refuse_outside(table_root: Path, table_name: str, paths: Iterable[str]) -> None:

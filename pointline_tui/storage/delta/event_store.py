@@ -35,11 +35,9 @@ from pointline_tui.storage.delta.deletion import (
     changed_at,
     delete_orphans,
     delete_unreferenced,
-    file_size,
     minimum_retention_hours,
-    on_disk_name,
     refuse_outside,
-    table_relative,
+    vacuum_sizes,
 )
 from pointline_tui.storage.delta.files import files_frame
 from pointline_tui.storage.delta.layout import table_path
@@ -360,16 +358,7 @@ class DeltaEventStore:
                 "to go ahead)"
             )
         # The only mode used is delta-rs's default ("lite"): full mode follows symlinks.
-        listed = dt.vacuum(
-            retention_hours=retention_hours, dry_run=True, enforce_retention_duration=False
-        )
-        # Lite vacuum lists every old tombstone, including files already deleted, and spells
-        # escaped partition values differently from one release to the next.
-        sizes = {}
-        for reported in listed:
-            rel = on_disk_name(path, table_relative(path, reported))
-            if rel is not None and (size := file_size(path / rel)) is not None:
-                sizes[rel] = size
+        sizes = vacuum_sizes(dt, path, retention_hours)
         if partitions is not None:
             wanted = set(partitions)
             sizes = {rel: size for rel, size in sizes.items() if _partition_of(rel) in wanted}

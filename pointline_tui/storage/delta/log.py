@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
@@ -96,6 +96,35 @@ def commit_actions(commit: Path) -> Iterator[dict[str, object]]:
             yield action
 
 
+_PARSED: dict[tuple[str, int, int, int], str | None] = {}
+"""Commit file (path, inode, size, mtime) -> why it does not parse (``None``: it parses)."""
+_PARSED_MAX = 200_000
+
+
+def commit_problem(commit: Path) -> str | None:
+    """Why the commit file does not parse (``None``: every line is an action).
+
+    A commit is written once: its answer is remembered while the file's inode, size and
+    modification time stay the same, so a log is parsed once per process, not once per look.
+
+    Raises:
+        OSError: the file cannot be read.
+    """
+    info = commit.stat()
+    key = (str(commit), info.st_ino, info.st_size, info.st_mtime_ns)
+    if key not in _PARSED:
+        try:
+            for _ in commit_actions(commit):
+                pass
+            problem = None
+        except ValueError as err:
+            problem = str(err)
+        if len(_PARSED) >= _PARSED_MAX:
+            _PARSED.clear()
+        _PARSED[key] = problem
+    return _PARSED[key]
+
+
 def _checkpoint_paths(checkpoint: Path) -> set[str]:
     try:
         frame = pl.read_parquet(checkpoint, columns=["add", "remove"])
@@ -107,25 +136,34 @@ def _checkpoint_paths(checkpoint: Path) -> set[str]:
     return {on_disk(p) for p in paths.to_list()}
 
 
-def referenced_paths(log_dir: Path, listing: LogListing) -> set[str]:
+def referenced_paths(
+    log_dir: Path, listing: LogListing, among: Iterable[str] | None = None
+) -> set[str]:
     """Every data file path (as on disk) any commit or checkpoint of the log names.
 
     Adds and removes (tombstones) alike: a file named anywhere in the log is not an orphan.
+    With ``among``, only those of these paths (the set stays as small as the question); with
+    ``among`` empty, no file is read.
     """
+    wanted = None if among is None else set(among)
+    if wanted is not None and not wanted:
+        return set()
     paths: set[str] = set()
     for version in sorted(listing.commits):
         try:
             for action in commit_actions(log_dir / commit_name(version)):
                 for kind in ("add", "remove"):
                     if isinstance(value := action.get(kind), dict) and "path" in value:
-                        paths.add(on_disk(str(value["path"])))
+                        named = on_disk(str(value["path"]))
+                        if wanted is None or named in wanted:
+                            paths.add(named)
         except (ValueError, OSError):
             continue  # a damaged commit is a finding of its own; what parsed still counts
     for parts in listing.checkpoints.values():
         for name, size in parts:
             if size:
                 paths.update(_checkpoint_paths(log_dir / name))
-    return paths
+    return paths if wanted is None else paths & wanted
 
 
 def on_disk(logged: str) -> str:
