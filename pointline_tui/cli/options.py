@@ -162,8 +162,20 @@ def lake_reader(args: argparse.Namespace) -> LakeReader:
     Raises:
         UsageError: nothing names a lake, or the folder is missing or unreadable.
     """
+    silver_root = lake_root(args)
+    from pointline_tui.lake.reader import LakeReader
+
+    return LakeReader(silver_root, cache=cache_from_args(args, silver_root))
+
+
+def lake_root(args: argparse.Namespace) -> Path:
+    """The silver root that the root options (or the environment) name.
+
+    Raises:
+        UsageError: nothing names a lake, or the folder is missing or unreadable.
+    """
     try:
-        silver_root = resolve_silver_root(None, args.silver_root, args.root, for_app=False)
+        return resolve_silver_root(None, args.silver_root, args.root, for_app=False)
     except UsageError as err:
         table = getattr(args, "table", None)
         if table is not None and Path(table).is_dir():
@@ -172,13 +184,24 @@ def lake_reader(args: argparse.Namespace) -> LakeReader:
                 f"pass --silver-root {table}"
             ) from err
         raise
-    from pointline_tui.lake.reader import LakeReader
-
-    return LakeReader(silver_root, cache=cache_from_args(args, silver_root))
 
 
 def cache_from_args(args: argparse.Namespace, silver_root: Path) -> StatsCache | None:
     """The statistics cache that ``--cache-dir`` and ``--no-cache`` ask for.
+
+    Raises:
+        UsageError: the cache folder is inside the lake (or is its root).
+    """
+    folder = cache_folder(args, silver_root)
+    if folder is None:
+        return None
+    from pointline_tui.lake.stats_cache import StatsCache
+
+    return StatsCache(folder)
+
+
+def cache_folder(args: argparse.Namespace, silver_root: Path) -> Path | None:
+    """The cache folder ``--cache-dir`` and ``--no-cache`` ask for (``None``: no cache).
 
     ``--no-cache``: none; ``--cache-dir DIR``: DIR; else the user's cache folder
     (``$XDG_CACHE_HOME/pointline-tui``, else ``~/.cache/pointline-tui``).
@@ -188,8 +211,8 @@ def cache_from_args(args: argparse.Namespace, silver_root: Path) -> StatsCache |
     """
     if args.no_cache:
         return None
-    from pointline_tui.lake.stats_cache import StatsCache, default_cache_folder
-    from pointline_tui.storage.delta.check import inside
+    from pointline_tui.lake.cache_files import default_cache_folder
+    from pointline_tui.storage.delta.layout import inside
 
     folder = default_cache_folder() if args.cache_dir is None else args.cache_dir.absolute()
     if inside(folder, silver_root):
@@ -198,7 +221,7 @@ def cache_from_args(args: argparse.Namespace, silver_root: Path) -> StatsCache |
             f"{option} {folder} is inside the lake {silver_root}: the cache is never kept in "
             "the lake; pass --cache-dir with a folder outside it, or --no-cache"
         )
-    return StatsCache(folder)
+    return folder
 
 
 def table_entry(reader: LakeReader, table: str, *, damaged_ok: bool = False) -> TableEntry:

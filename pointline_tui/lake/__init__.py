@@ -1,16 +1,47 @@
-"""Read model of a pointline silver lake: what the console shows, from Delta logs and tables."""
+"""Read model of a pointline silver lake: what the console shows, from Delta logs and tables.
 
-from pointline_tui.lake.catalog import LakeCatalog, TableEntry, TableGroup, TableState
-from pointline_tui.lake.errors import DamagedTableError, LakeRootError
-from pointline_tui.lake.history import HistoryEntry
-from pointline_tui.lake.manifest import ManifestView
-from pointline_tui.lake.overview import LakeOverview
-from pointline_tui.lake.paging import Page
-from pointline_tui.lake.partitions import HOT_MIN_SMALL_FILES, SMALL_FILE_BYTES
-from pointline_tui.lake.plan import CompactionPlan, PartitionPlan, plan_compaction
-from pointline_tui.lake.quarantine import QuarantineView
-from pointline_tui.lake.reader import LakeReader
-from pointline_tui.lake.summary import TableSummary
+The names below load on first use (``__getattr__``): importing one module of this package,
+such as the catalog a first paint lists the lake with, does not import polars.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pointline_tui.lake.catalog import LakeCatalog, TableEntry, TableGroup, TableState
+    from pointline_tui.lake.errors import DamagedTableError, LakeRootError
+    from pointline_tui.lake.history import HistoryEntry
+    from pointline_tui.lake.manifest import ManifestView
+    from pointline_tui.lake.overview import LakeOverview
+    from pointline_tui.lake.paging import Page
+    from pointline_tui.lake.partitions import HOT_MIN_SMALL_FILES, SMALL_FILE_BYTES
+    from pointline_tui.lake.plan import CompactionPlan, PartitionPlan, plan_compaction
+    from pointline_tui.lake.quarantine import QuarantineView
+    from pointline_tui.lake.reader import LakeReader
+    from pointline_tui.lake.summary import TableSummary
+
+_MODULES = {
+    "HOT_MIN_SMALL_FILES": "partitions",
+    "SMALL_FILE_BYTES": "partitions",
+    "CompactionPlan": "plan",
+    "DamagedTableError": "errors",
+    "HistoryEntry": "history",
+    "LakeCatalog": "catalog",
+    "LakeOverview": "overview",
+    "LakeReader": "reader",
+    "LakeRootError": "errors",
+    "ManifestView": "manifest",
+    "Page": "paging",
+    "PartitionPlan": "plan",
+    "QuarantineView": "quarantine",
+    "TableEntry": "catalog",
+    "TableGroup": "catalog",
+    "TableState": "catalog",
+    "TableSummary": "summary",
+    "plan_compaction": "plan",
+}
 
 __all__ = [
     "HOT_MIN_SMALL_FILES",
@@ -32,3 +63,12 @@ __all__ = [
     "TableSummary",
     "plan_compaction",
 ]
+
+
+def __getattr__(name: str) -> object:
+    module = _MODULES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value  # the next lookup is a plain one
+    return value

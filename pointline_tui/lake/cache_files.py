@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import tempfile
@@ -9,6 +10,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+FORMAT = 1
+"""The cache files' format, part of their names: a new format never reads an old file."""
 MAX_BYTES = 512 * 2**20
 """Past this many bytes of cache files, the least recently used go (a 200,000-file table's
 file is about 10 MiB)."""
@@ -18,12 +21,40 @@ _STALE_S = 3600
 """A temporary file this old is a killed process's, not a write in flight."""
 _PRUNED_MARK = ".pruned"
 _CACHE_FILE = re.compile(r"-v(\d+)\.parquet$")
+_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
 _FINDINGS_SUFFIX = ".findings.json"
+_STATS_SUFFIX = ".stats.json"
+
+
+def default_cache_folder() -> Path:
+    """``$XDG_CACHE_HOME/pointline-tui``, else ``~/.cache/pointline-tui``.
+
+    A relative ``XDG_CACHE_HOME`` is ignored, as the XDG base directory specification says.
+    """
+    xdg = os.environ.get("XDG_CACHE_HOME", "")
+    base = Path(xdg) if xdg and os.path.isabs(xdg) else Path.home() / ".cache"
+    return base / "pointline-tui"
+
+
+def cache_file_for(folder: Path, table: Path) -> Path:
+    """The cache file in ``folder`` of the table at ``table`` (a resolved folder)."""
+    digest = hashlib.sha256(str(table).encode()).hexdigest()[:16]
+    name = _UNSAFE_NAME.sub("_", table.name)[:40] or "table"
+    return folder / f"{name}-{digest}-v{FORMAT}.parquet"
 
 
 def findings_file(cache_file: Path) -> Path:
     """The file beside a table's cache file that keeps its log's findings."""
     return cache_file.with_name(cache_file.name.removesuffix(".parquet") + _FINDINGS_SUFFIX)
+
+
+def stats_file(cache_file: Path) -> Path:
+    """The file beside a table's cache file that keeps its partition statistics."""
+    return cache_file.with_name(cache_file.name.removesuffix(".parquet") + _STATS_SUFFIX)
+
+
+def _with_companions(cache_file: Path) -> tuple[Path, ...]:
+    return cache_file, findings_file(cache_file), stats_file(cache_file)
 
 
 def write_atomically(folder: Path, target: Path, body: bytes) -> bool:
@@ -95,7 +126,7 @@ def prune_folder(
         except OSError:
             continue
         if _obsolete(path, st.st_mtime, now, names, table_of, fmt):
-            gone = (path, findings_file(path)) if _CACHE_FILE.search(path.name) else (path,)
+            gone = _with_companions(path) if _CACHE_FILE.search(path.name) else (path,)
             removed += [p for p in gone if _unlink(p)]
         elif _CACHE_FILE.search(path.name):
             kept.append((st.st_mtime, st.st_size, path))
@@ -104,7 +135,7 @@ def prune_folder(
         if total <= max_bytes:
             break
         total -= size
-        removed += [p for p in (path, findings_file(path)) if _unlink(p)]
+        removed += [p for p in _with_companions(path) if _unlink(p)]
     return removed
 
 
@@ -119,8 +150,9 @@ def _obsolete(
     name = path.name
     if name.startswith(".") and name.endswith(".tmp"):
         return now - modified > _STALE_S
-    if name.endswith(_FINDINGS_SUFFIX):
-        return name.removesuffix(_FINDINGS_SUFFIX) + ".parquet" not in names
+    for suffix in (_FINDINGS_SUFFIX, _STATS_SUFFIX):
+        if name.endswith(suffix):
+            return name.removesuffix(suffix) + ".parquet" not in names
     match = _CACHE_FILE.search(name)
     if match is None:
         return False  # not a cache file

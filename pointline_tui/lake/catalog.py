@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from pointline_tui.lake.errors import DamagedTableError, LakeRootError
-from pointline_tui.storage.delta.check import check_table, inside
+from pointline_tui.storage.delta.layout import inside
 from pointline_tui.storage.models import StorageError, TableNotFoundError, UnknownTableError
 from pointline_tui.storage.schemas import TABLES
 from pointline_tui.text import short_error
@@ -131,6 +131,8 @@ def damage_reason(name: str, path: Path, err: BaseException) -> str:
 
     ``check``'s finding when it has one (it names the file), else delta-rs's message, short.
     """
+    from pointline_tui.storage.delta.check import check_table  # polars: not for a listing
+
     try:
         findings = check_table(path.parent, name, scan_files=False)
     except StorageError:
@@ -182,10 +184,11 @@ class LakeCatalog:
         entries = [self._entry(name, root / name, open_tables=open_tables) for name in names]
         return tuple(sorted(entries, key=lambda e: (GROUP_ORDER.index(e.group), e.name)))
 
-    def entry(self, name: str) -> TableEntry | None:
-        """The entry of the folder ``name`` alone (its log opened), ``None`` when it is not there.
+    def entry(self, name: str, *, open_table: bool = True) -> TableEntry | None:
+        """The entry of the folder ``name`` alone, ``None`` when it is not there.
 
         What a command about one table needs, without opening every other table's log.
+        ``open_table``: open its log (see ``tables``' ``open_tables``).
 
         Raises:
             UnknownTableError: ``name`` is not a plain folder name.
@@ -195,7 +198,7 @@ class LakeCatalog:
         path = table_dir(self.silver_root, name)
         if not path.is_dir():
             return None
-        return self._entry(name, path, open_tables=True)
+        return self._entry(name, path, open_tables=open_table)
 
     def _entry(self, name: str, path: Path, *, open_tables: bool) -> TableEntry:
         state, reason = self._classify(name, path, open_tables=open_tables)

@@ -31,11 +31,12 @@ from pointline_tui.lake.paging import Page
 from pointline_tui.lake.plan import CompactionPlan, PartitionKey, plan_compaction
 from pointline_tui.lake.quarantine import QuarantineView, log_snapshot
 from pointline_tui.lake.rows import partition_rows
-from pointline_tui.lake.stats_cache import StatsCache, TableFiles, advance, log_signature
+from pointline_tui.lake.stats_cache import StatsCache, TableFiles, advance
 from pointline_tui.lake.summary import TableSummary, build_summary
-from pointline_tui.storage.delta.check import check_table, inside
+from pointline_tui.storage.delta.check import check_table
 from pointline_tui.storage.delta.files import files_frame
-from pointline_tui.storage.delta.log import LogListing, list_log
+from pointline_tui.storage.delta.layout import inside
+from pointline_tui.storage.delta.log import LogListing, list_log, log_signature
 from pointline_tui.storage.models import (
     Finding,
     StorageError,
@@ -72,10 +73,13 @@ class _Slot:
     view_key: object = None
     health: dict[tuple[int, bool], tuple[Finding, ...]] = field(default_factory=dict)
     """Findings of ``check`` by (version, files scanned); dropped on every refresh."""
+    replayed: int | None = None
+    """The version delta-rs loaded this table at since the last refresh: the commits it
+    replayed parsed then, so ``check`` need not read them (``None``: none loaded since)."""
 
     def clear(self) -> None:
         self.table, self.files, self.loaded_by, self.view = None, None, None, None
-        self.health = {}
+        self.health, self.replayed = {}, None
 
     def identity(self) -> tuple[int, str | None] | None:
         """The version held and the table's id (``None``: nothing read yet)."""
@@ -269,7 +273,12 @@ class LakeReader:
                     # Scanning compares the files on disk with the version's: the kept ones.
                     files = self._files(name, slot).files if scan_files else None
                     slot.health[key] = check_table(
-                        self._root, path.name, table=dt, files=files, scan_files=scan_files
+                        self._root,
+                        path.name,
+                        table=dt,
+                        files=files,
+                        scan_files=scan_files,
+                        replayed=slot.replayed,
                     )
                 kept = slot.files
                 if self._cache and listing and kept is not None and kept.version == key[0]:
@@ -416,7 +425,7 @@ class LakeReader:
             if slot is None:
                 continue
             with slot.lock:
-                slot.health = {}
+                slot.health, slot.replayed = {}, None  # a refresh looks at the log again
                 before = slot.identity()
                 if before is None:
                     continue
@@ -478,7 +487,7 @@ class LakeReader:
                 slot.clear()
                 version = self._files(name, slot).version
                 dt = self._open(name, path, version=version, without_files=True)
-            slot.table = dt
+            slot.table, slot.replayed = dt, dt.version()
         return slot.table
 
     def _read_files(self, name: str, slot: _Slot, *, target: int | None) -> None:
@@ -502,6 +511,7 @@ class LakeReader:
         )
         if files is None:
             files, how = self._full_load(name, path, listing, target), "full"
+            slot.replayed = files.version
         elif files is not base:
             how = "incremental"
         if files is not base and self._cache is not None and files.signature:

@@ -25,7 +25,6 @@ import hashlib
 import io
 import json
 import os
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -35,35 +34,33 @@ import polars as pl
 
 from pointline_tui import __version__
 from pointline_tui.lake.cache_files import (
+    FORMAT,
     MAX_BYTES,
+    cache_file_for,
     findings_file,
     prune_folder,
     prune_now_and_then,
+    stats_file,
     write_atomically,
 )
 from pointline_tui.lake.cached_findings import findings_from_json, findings_to_json
+from pointline_tui.lake.cached_stats import stats_body
+from pointline_tui.lake.partitions import partition_stats
 from pointline_tui.storage.delta.files import FILES_SCHEMA
-from pointline_tui.storage.delta.log import LogListing, commit_actions, commit_name, on_disk
+from pointline_tui.storage.delta.log import (
+    LogListing,
+    commit_actions,
+    commit_name,
+    log_signature,
+    on_disk,
+)
 from pointline_tui.storage.models import Finding
 from pointline_tui.storage.schemas import is_event_partitioned
 
-FORMAT = 1
-"""The cache files' format, part of their names: a new format never reads an old file."""
 _KEY = "pointline-tui-stats"
 """The Parquet key-value metadata entry holding a cache file's header."""
 _IGNORED_ACTIONS = frozenset({"commitInfo", "txn", "cdc", "domainMetadata"})
 """Actions that change no table file: any other action but add and remove means a full load."""
-_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
-
-
-def default_cache_folder() -> Path:
-    """``$XDG_CACHE_HOME/pointline-tui``, else ``~/.cache/pointline-tui``.
-
-    A relative ``XDG_CACHE_HOME`` is ignored, as the XDG base directory specification says.
-    """
-    xdg = os.environ.get("XDG_CACHE_HOME", "")
-    base = Path(xdg) if xdg and os.path.isabs(xdg) else Path.home() / ".cache"
-    return base / "pointline-tui"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -80,38 +77,6 @@ class TableFiles:
     partition_columns: tuple[str, ...]
     files: pl.DataFrame
     """The active files (``storage.delta.files.FILES_SCHEMA``)."""
-
-
-def log_signature(log_dir: Path, listing: LogListing, version: int) -> str | None:
-    """A digest of the log up to ``version``, from its listing and two ``stat`` calls.
-
-    It covers the name and size of every commit and checkpoint part up to ``version``, and
-    the size, modification time and inode of commit ``version`` and of the oldest log file.
-
-    Returns:
-        The digest; ``None`` when commit ``version`` is not listed or a file vanished.
-    """
-    if version not in listing.commits:
-        return None
-    lines = [f"c{v}:{size}" for v, size in sorted(listing.commits.items()) if v <= version]
-    parts = sorted(
-        (v, name, size)
-        for v, checkpoint in listing.checkpoints.items()
-        if v <= version
-        for name, size in checkpoint
-    )
-    lines += [f"k{name}:{size}" for _, name, size in parts]
-    oldest = min(v for v in listing.commits if v <= version)
-    first = commit_name(oldest)
-    if parts and parts[0][0] < oldest:
-        first = parts[0][1]
-    try:
-        for name in (first, commit_name(version)):
-            st = os.stat(log_dir / name, follow_symlinks=False)
-            lines.append(f"s{name}:{st.st_size}:{st.st_mtime_ns}:{st.st_ino}")
-    except OSError:
-        return None
-    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
 
 class _Unusual(Exception):
@@ -277,9 +242,7 @@ class StatsCache:
 
     def file_for(self, table: Path) -> Path:
         """The cache file of the table at ``table`` (a resolved folder)."""
-        digest = hashlib.sha256(str(table).encode()).hexdigest()[:16]
-        name = _UNSAFE_NAME.sub("_", table.name)[:40] or "table"
-        return self._folder / f"{name}-{digest}-v{FORMAT}.parquet"
+        return cache_file_for(self._folder, table)
 
     def load(self, table: Path) -> TableFiles | None:
         """The cached files of the table at ``table`` (resolved); ``None`` without a usable one.
@@ -342,8 +305,13 @@ class StatsCache:
         body = io.BytesIO()
         # lz4: at 40,000 files about 15 ms to write and 3 ms to read (zstd: 50 and 8).
         entry.files.write_parquet(body, compression="lz4", metadata={_KEY: json.dumps(header)})
-        if not write_atomically(self._folder, self.file_for(entry.path), body.getvalue()):
+        file = self.file_for(entry.path)
+        if not write_atomically(self._folder, file, body.getvalue()):
             return False
+        if entry.signature:  # what ``stats`` prints, read later without polars
+            rows = partition_stats(entry.files).iter_rows(named=True)
+            stats = stats_body(entry.path, entry.version, entry.signature, rows)
+            write_atomically(self._folder, stats_file(file), stats)
         prune_now_and_then(self._folder, self.prune)
         return True
 

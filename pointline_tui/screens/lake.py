@@ -21,10 +21,16 @@ from pointline_tui.lake.catalog import TableEntry
 from pointline_tui.screens import lake_scope as scope
 from pointline_tui.screens.errors import report_worker_error
 from pointline_tui.screens.keys import QUIET_VIEW_KEYS
-from pointline_tui.screens.lake_detail import PARTITION_COLUMNS, Detail, build_detail
+from pointline_tui.screens.lake_detail import (
+    PARTITION_COLUMNS,
+    Detail,
+    build_detail,
+    detail_findings,
+)
 from pointline_tui.screens.lake_messages import (
     CatalogChecked,
     CatalogLoaded,
+    DetailChecked,
     DetailLoaded,
     HealthChecked,
     HotPartitionsFound,
@@ -142,7 +148,12 @@ class LakeScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
     def _load_detail(self, node: LakeNode) -> None:
-        self.post_message(DetailLoaded(build_detail(lake_context(self).reader, node)))
+        # Figures first; the check, which walks the table's folders, follows.
+        reader = lake_context(self).reader
+        detail = build_detail(reader, node)
+        self.post_message(DetailLoaded(detail))
+        if detail.checks_health:
+            self.post_message(DetailChecked(detail, detail_findings(reader, node)))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         report_worker_error(self, event)
@@ -189,10 +200,17 @@ class LakeScreen(Screen[None]):
             self._pending_partition = None
             tree.select_partition(*pending)
 
+    def on_lake_screen_detail_checked(self, message: DetailChecked) -> None:
+        table = message.detail.node.table
+        if table is not None:
+            self.query_one(LakeTree).show_health(table, message.findings)
+        if self.detail is not message.detail:
+            return  # another detail is on show now (the cursor moved, or a refresh)
+        self.detail = message.detail.with_findings(message.findings)
+        self._show_body()
+
     def on_lake_screen_detail_loaded(self, message: DetailLoaded) -> None:
         detail = message.detail
-        if detail.findings is not None and detail.node.table is not None:
-            self.query_one(LakeTree).show_health(detail.node.table, detail.findings)
         if detail.node != self.selected:
             return  # the cursor moved on while this loaded
         self.detail = detail

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import polars as pl
@@ -64,11 +64,14 @@ class Detail:
 
     node: LakeNode
     title: str
-    body: Text
+    text: Text
+    """What it says above the health line."""
     frame: pl.DataFrame | None = None
     columns: tuple[Column, ...] = ()
     findings: tuple[Finding, ...] | None = None
-    """The table's findings from ``check``, when this detail looked."""
+    """The table's findings from ``check`` (``None``: not looked at yet, or no health line)."""
+    checks_health: bool = False
+    """It has a health line: the table's findings follow (``with_findings``) once checked."""
     partitioned: bool = True
     """False for an unpartitioned table: its one row (null exchange and date) is the table."""
     sizes: Text | None = None
@@ -78,6 +81,34 @@ class Detail:
     def lists_partitions(self) -> bool:
         """The frame is a table's or an exchange's partition list."""
         return self.frame is not None and self.node.kind in ("table", "exchange")
+
+    @property
+    def body(self) -> Text:
+        """The text, then the health line of the findings that concern the node."""
+        if not self.checks_health:
+            return self.text
+        body = self.text.copy()
+        if self.findings is None:
+            body.append(f"{'health':<15}", style="dim")
+            body.append("checking the log and files…\n", style="dim")
+            return body
+        findings = self.findings
+        node = self.node
+        if node.kind == "partition":  # its own, and the table's as a whole
+            here = (node.exchange, node.trading_date), (None, None)
+            findings = tuple(f for f in findings if (f.exchange, f.trading_date) in here)
+        body.append_text(health_text(findings))
+        return body
+
+    def with_findings(self, findings: tuple[Finding, ...]) -> Detail:
+        """The same detail once the table was checked."""
+        return replace(self, findings=findings)
+
+
+def detail_findings(reader: LakeReader, node: LakeNode) -> tuple[Finding, ...]:
+    """What ``check`` finds in the node's table, files included (a walk of its folders)."""
+    assert node.table is not None
+    return reader.health(node.table)
 
 
 def build_detail(reader: LakeReader, node: LakeNode) -> Detail:
@@ -104,24 +135,21 @@ def build_detail(reader: LakeReader, node: LakeNode) -> Detail:
             "damaged": "Damaged Delta log",
         }
         body = Text(f"{what[entry.state]}: {safe_text(entry.reason or 'no files')}\n\n")
-        findings = reader.health(node.table)
-        body.append_text(health_text(findings))
-        return Detail(node, node.table, body, findings=findings)
+        return Detail(node, node.table, body, checks_health=True)
     if node.kind == "partition":  # (None, None): an unpartitioned table's one partition
         files = reader.partition_files(node.table, node.exchange, node.trading_date)
         body = Text(
             f"{count(files.height)} active files · "
             f"{human_bytes(int(files.get_column('size_bytes').sum() or 0))}\n"
         )
-        findings = reader.health(node.table)
-        here = (node.exchange, node.trading_date), (None, None)
-        body.append_text(health_text([f for f in findings if (f.exchange, f.trading_date) in here]))
         where = partition_name(None, None)
         if node.exchange is not None or node.trading_date is not None:
             where = f"{one_line(node.exchange or '-')} / {iso_date(node.trading_date)}"
         title = f"{node.table} / {where}"
         sizes = histogram_text(size_histogram(files))
-        return Detail(node, title, body, files, tuple(FILE_COLUMNS), findings, sizes=sizes)
+        return Detail(
+            node, title, body, files, tuple(FILE_COLUMNS), checks_health=True, sizes=sizes
+        )
     summary = reader.summary(node.table)
     stats = reader.partition_stats(node.table)
     files = reader.active_files(node.table)
@@ -135,14 +163,15 @@ def build_detail(reader: LakeReader, node: LakeNode) -> Detail:
             tuple(PARTITION_COLUMNS),
             sizes=histogram_text(size_histogram(files.filter(exchange=node.exchange))),
         )
-    body = summary_text(summary)
-    findings = reader.health(node.table)
-    body.append_text(health_text(findings))
-    partitioned = bool(summary.partition_columns)
-    columns = tuple(PARTITION_COLUMNS)
-    sizes = histogram_text(size_histogram(files))
     return Detail(
-        node, node.table, body, stats, columns, findings, partitioned=partitioned, sizes=sizes
+        node,
+        node.table,
+        summary_text(summary),
+        stats,
+        tuple(PARTITION_COLUMNS),
+        checks_health=True,
+        partitioned=bool(summary.partition_columns),
+        sizes=histogram_text(size_histogram(files)),
     )
 
 

@@ -63,3 +63,12 @@ class DetailLoaded(Message, namespace="lake_screen"):
     def __init__(self, detail: Detail) -> None:
         super().__init__()
         self.detail = detail
+
+
+class DetailChecked(Message, namespace="lake_screen"):
+    """The table of a detail that arrived was checked (``check``, files included)."""
+
+    def __init__(self, detail: Detail, findings: tuple[Finding, ...]) -> None:
+        super().__init__()
+        self.detail = detail
+        self.findings = findings

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
-
-import polars as pl
+from typing import TYPE_CHECKING, Literal
 
 from pointline_tui.storage.models import SchemaMismatchError
+
+if TYPE_CHECKING:  # polars loads once a frame is made: the console paints before that
+    import polars as pl
 
 PRICE_SCALE = 1_000_000_000
 QTY_SCALE = 1_000_000_000
@@ -27,6 +29,8 @@ pointline writes them; ``volume``, ``amount`` and the order counts are plain int
 
 def scaled_columns(schema: pl.Schema) -> tuple[str, ...]:
     """The columns of ``schema`` that hold scaled prices or quantities (Int64 or their lists)."""
+    import polars as pl
+
     scaled_types = (pl.Int64(), pl.List(pl.Int64()))
     return tuple(n for n, t in schema.items() if n in SCALED_COLUMNS and t in scaled_types)
 
@@ -50,8 +54,13 @@ class ColumnSpec:
     """One column of a silver table."""
 
     name: str
-    dtype: pl.DataType
+    type_code: str
+    """Its type, one of ``_TYPE_CODES`` (its polars type is made when first asked)."""
     nullable: bool = False
+
+    @property
+    def dtype(self) -> pl.DataType:
+        return _polars_types()[self.type_code]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -69,6 +78,8 @@ class TableSpec:
 
     @property
     def polars_schema(self) -> pl.Schema:
+        import polars as pl
+
         return pl.Schema({c.name: c.dtype for c in self.columns})
 
     def column(self, name: str) -> ColumnSpec:
@@ -87,6 +98,8 @@ class TableSpec:
         Raises:
             SchemaMismatchError: a required column is missing.
         """
+        import polars as pl
+
         exprs = []
         for col in self.columns:
             if col.name in names:
@@ -99,30 +112,40 @@ class TableSpec:
 
     def conform(self, df: pl.DataFrame) -> pl.DataFrame:
         """``df`` (read from a table) in this spec's order and dtypes; extra columns kept last."""
+        import polars as pl
+
         extra = [pl.col(c) for c in df.columns if c not in self.column_names]
         return df.select(*self.conform_exprs(df.columns), *extra)
 
     def empty_frame(self) -> pl.DataFrame:
         """An empty frame with exactly this table's schema."""
+        import polars as pl
+
         return pl.DataFrame(schema=self.polars_schema)
 
 
+_TYPE_CODES = ("str", "i64", "i32", "f64", "bool", "date", "list_i64")
+
+
+@functools.cache
+def _polars_types() -> dict[str, pl.DataType]:
+    """``_TYPE_CODES`` -> their polars types."""
+    import polars as pl
+
+    types = (pl.String(), pl.Int64(), pl.Int32(), pl.Float64(), pl.Boolean(), pl.Date())
+    return dict(zip(_TYPE_CODES, (*types, pl.List(pl.Int64())), strict=True))
+
+
 def _cols(spec: str) -> tuple[ColumnSpec, ...]:
-    """Parse ``"name:dtype[?]"`` tokens; ``?`` marks a nullable column."""
-    dtypes: dict[str, pl.DataType] = {
-        "str": pl.String(),
-        "i64": pl.Int64(),
-        "i32": pl.Int32(),
-        "f64": pl.Float64(),
-        "bool": pl.Boolean(),
-        "date": pl.Date(),
-        "list_i64": pl.List(pl.Int64()),
-    }
+    """Parse ``"name:type[?]"`` tokens (``_TYPE_CODES``); ``?`` marks a nullable column."""
     out = []
     for token in spec.split():
-        name, _, dtype = token.partition(":")
-        nullable = dtype.endswith("?")
-        out.append(ColumnSpec(name, dtypes[dtype.rstrip("?")], nullable))
+        name, _, code = token.partition(":")
+        nullable = code.endswith("?")
+        code = code.rstrip("?")
+        if code not in _TYPE_CODES:
+            raise ValueError(f"column {name}: unknown type {code!r}")
+        out.append(ColumnSpec(name, code, nullable))
     return tuple(out)
 
 

@@ -22,7 +22,8 @@ from polars.testing import assert_frame_equal
 
 from pointline_tui.cli import main
 from pointline_tui.lake import LakeReader
-from pointline_tui.lake.stats_cache import StatsCache, TableFiles, advance, default_cache_folder
+from pointline_tui.lake.cache_files import default_cache_folder
+from pointline_tui.lake.stats_cache import StatsCache, TableFiles, advance
 from pointline_tui.storage.delta import DeltaEventStore
 from pointline_tui.storage.delta.check import check_table
 from pointline_tui.storage.delta.log import commit_name, list_log

@@ -20,10 +20,12 @@ from urllib.parse import unquote
 import polars as pl
 
 from pointline_tui.storage.delta.files import files_frame
+from pointline_tui.storage.delta.layout import inside
 from pointline_tui.storage.delta.log import (
     DELTA_LOG,
     LogListing,
     commit_name,
+    commit_parsed,
     commit_problem,
     list_log,
     newest_checkpoint,
@@ -95,14 +97,6 @@ class _Report:
     @property
     def has_error(self) -> bool:
         return any(f.severity == "error" for f in self.findings)
-
-
-def inside(path: Path, root: Path) -> bool:
-    """Whether ``path`` resolves (all symlinks followed) inside ``root``."""
-    try:
-        return path.resolve().is_relative_to(root.resolve())
-    except (OSError, RuntimeError):  # a symlink loop
-        return False
 
 
 def check_table(
@@ -403,12 +397,14 @@ def _check_commits(
     base = newest_checkpoint(listing)
     first = -1 if all_commits or base is None else base
     proven = range(0 if base is None else base + 1, -1 if replayed is None else replayed + 1)
-    versions = sorted(v for v in listing.commits if v > first and v not in proven)
-    for version in versions:
+    for version in sorted(v for v in listing.commits if v > first):
         if not listing.commits[version]:
             continue  # reported as zero_byte_commit
         rel = f"{DELTA_LOG}/{commit_name(version)}"
         try:
+            if version in proven:
+                commit_parsed(log_dir / commit_name(version))  # the next look need not read it
+                continue
             problem = commit_problem(log_dir / commit_name(version))
         except OSError as err:
             report.add("error", "unreadable", rel, f"{rel} cannot be read: {short_error(err)}")
@@ -438,7 +434,8 @@ def _parquet_problem(path: Path) -> str | None:
 class _Disk:
     """What a walk of the table's folders found (symlinks never followed)."""
 
-    files: dict[str, os.stat_result] = field(default_factory=dict)
+    files: dict[str, int] = field(default_factory=dict)
+    """Plain files: relative path -> size in bytes."""
     links: list[str] = field(default_factory=list)
     staging: list[str] = field(default_factory=list)
 
@@ -466,7 +463,7 @@ def walk_table(path: Path, *, under: Iterable[str] = ("",)) -> _Disk:
             elif _STAGING.search(entry.name):
                 disk.staging.append(rel)
             elif stat.S_ISREG(info.st_mode):
-                disk.files[rel] = info
+                disk.files[rel] = info.st_size
     return disk
 
 
@@ -515,9 +512,9 @@ def _check_files(
     for rel, size, rows, ex, day in live.select(
         "path", "size_bytes", "rows", "exchange", "trading_date"
     ).iter_rows():
-        info = disk.files.get(rel)
+        on_disk = disk.files.get(rel)
         part = (ex, day)
-        if info is None:
+        if on_disk is None:
             if _behind_link(rel, disk.links):
                 continue  # the link is the finding (outside_lake when it leads out)
             report.add(
@@ -529,15 +526,15 @@ def _check_files(
                 part=part,
                 size=size,
             )
-        elif info.st_size != size:
+        elif on_disk != size:
             report.add(
                 "error",
                 "size_mismatch",
                 rel,
-                f"{rel} is {info.st_size:,} bytes on disk but the log says {size:,}: it is "
+                f"{rel} is {on_disk:,} bytes on disk but the log says {size:,}: it is "
                 "truncated or was overwritten; restore it from a backup",
                 part=part,
-                size=info.st_size,
+                size=on_disk,
             )
         elif deep:
             _check_footer(report, path, rel, rows, part)
@@ -561,7 +558,6 @@ def _check_files(
     for rel in sorted(unlisted):
         if rel in known:
             continue
-        info = disk.files[rel]
         report.add(
             "warning",
             "orphan_file",
@@ -569,7 +565,7 @@ def _check_files(
             f"{rel} is referenced by no version of the log (left by a killed write or "
             f"compaction); free it with: pointline-tui remove-orphans {report.table}",
             part=partition_of(rel),
-            size=info.st_size,
+            size=disk.files[rel],
         )
 
 

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
-from pointline_tui.storage.delta.check import inside
 from pointline_tui.storage.delta.files import files_frame
+from pointline_tui.storage.delta.layout import inside
 from pointline_tui.storage.delta.log import DELTA_LOG, list_log, referenced_paths
 from pointline_tui.storage.models import UnsafeTableError
 

@@ -1,4 +1,4 @@
-"""Where each table lives under the silver root."""
+"""Where each table lives under the silver root, and what is inside it."""
 
 from __future__ import annotations
 
@@ -24,3 +24,11 @@ def table_path(silver_root: Path, table_name: str) -> Path:
             "underscores, starting with a letter"
         )
     return Path(silver_root) / table_name
+
+
+def inside(path: Path, root: Path) -> bool:
+    """Whether ``path`` resolves (all symlinks followed) inside ``root``."""
+    try:
+        return path.resolve().is_relative_to(root.resolve())
+    except (OSError, RuntimeError):  # a symlink loop
+        return False

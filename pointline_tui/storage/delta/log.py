@@ -6,6 +6,7 @@ every path any commit or checkpoint names.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -13,8 +14,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
-
-import polars as pl
 
 DELTA_LOG = "_delta_log"
 _COMMIT = re.compile(r"^(\d{20})\.json$")
@@ -110,8 +109,7 @@ def commit_problem(commit: Path) -> str | None:
     Raises:
         OSError: the file cannot be read.
     """
-    info = commit.stat()
-    key = (str(commit), info.st_ino, info.st_size, info.st_mtime_ns)
+    key = _parse_key(commit)
     if key not in _PARSED:
         try:
             for _ in commit_actions(commit):
@@ -119,13 +117,33 @@ def commit_problem(commit: Path) -> str | None:
             problem = None
         except ValueError as err:
             problem = str(err)
-        if len(_PARSED) >= _PARSED_MAX:
-            _PARSED.clear()
-        _PARSED[key] = problem
+        _remember(key, problem)
     return _PARSED[key]
 
 
+def commit_parsed(commit: Path) -> None:
+    """Remember that the commit file, as it is now, parses (delta-rs just replayed it).
+
+    Raises:
+        OSError: the file cannot be read.
+    """
+    _remember(_parse_key(commit), None)
+
+
+def _parse_key(commit: Path) -> tuple[str, int, int, int]:
+    info = commit.stat()
+    return str(commit), info.st_ino, info.st_size, info.st_mtime_ns
+
+
+def _remember(key: tuple[str, int, int, int], problem: str | None) -> None:
+    if len(_PARSED) >= _PARSED_MAX:
+        _PARSED.clear()
+    _PARSED[key] = problem
+
+
 def _checkpoint_paths(checkpoint: Path) -> set[str]:
+    import polars as pl  # a listing needs none: only a checkpoint's paths do
+
     try:
         frame = pl.read_parquet(checkpoint, columns=["add", "remove"])
     except Exception:  # reported by _check_checkpoint
@@ -169,3 +187,35 @@ def referenced_paths(
 def on_disk(logged: str) -> str:
     """A path as the log stores it (percent-encoded) as it is named on disk."""
     return logged if "://" in logged else unquote(logged)
+
+
+def log_signature(log_dir: Path, listing: LogListing, version: int) -> str | None:
+    """A digest of the log up to ``version``, from its listing and two ``stat`` calls.
+
+    It covers the name and size of every commit and checkpoint part up to ``version``, and
+    the size, modification time and inode of commit ``version`` and of the oldest log file.
+
+    Returns:
+        The digest; ``None`` when commit ``version`` is not listed or a file vanished.
+    """
+    if version not in listing.commits:
+        return None
+    lines = [f"c{v}:{size}" for v, size in sorted(listing.commits.items()) if v <= version]
+    parts = sorted(
+        (v, name, size)
+        for v, checkpoint in listing.checkpoints.items()
+        if v <= version
+        for name, size in checkpoint
+    )
+    lines += [f"k{name}:{size}" for _, name, size in parts]
+    oldest = min(v for v in listing.commits if v <= version)
+    first = commit_name(oldest)
+    if parts and parts[0][0] < oldest:
+        first = parts[0][1]
+    try:
+        for name in (first, commit_name(version)):
+            st = os.stat(log_dir / name, follow_symlinks=False)
+            lines.append(f"s{name}:{st.st_size}:{st.st_mtime_ns}:{st.st_ino}")
+    except OSError:
+        return None
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()

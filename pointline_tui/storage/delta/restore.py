@@ -27,9 +27,9 @@ from pointline_tui.storage.delta._tables import (
     require_table,
     storage_errors,
 )
-from pointline_tui.storage.delta.check import ensure_sound, inside
+from pointline_tui.storage.delta.check import ensure_sound
 from pointline_tui.storage.delta.files import files_frame
-from pointline_tui.storage.delta.layout import table_path
+from pointline_tui.storage.delta.layout import inside, table_path
 from pointline_tui.storage.delta.locks import DEFAULT_LOCK_TIMEOUT_S, partition_lock
 from pointline_tui.storage.delta.log import DELTA_LOG, commit_actions, commit_name
 from pointline_tui.storage.delta.verify import RUN_KEY
