@@ -56,6 +56,7 @@ async def run_command(pilot: Pilot, text: str) -> None:
 
 async def on_table(pilot: Pilot, table: str, *keys: str) -> None:
     """Select ``table`` in the lake tree, then press ``keys``, waiting for the work each starts."""
+    await settle(pilot)  # the tree lists the tables first: there is nothing to select before
     pilot.app.screen.select_table(table)  # type: ignore[attr-defined]
     await settle(pilot)
     for key in keys:

@@ -59,18 +59,25 @@ def load_stats(folder: Path, table: Path) -> list[Partition] | None:
         One dict per partition, sorted as ``partition_stats`` sorts them; ``None`` when there
         is no such file, it is damaged or of another shape, or the log moved on.
     """
+    log_dir = table / DELTA_LOG
+    try:
+        listing = list_log(log_dir)
+    except OSError:
+        return None
+    version = listing.latest
+    signature = None if version is None else log_signature(log_dir, listing, version)
+    if version is None or signature is None:
+        return None
+    return read_stats(folder, table, version, signature)
+
+
+def read_stats(folder: Path, table: Path, version: int, signature: str) -> list[Partition] | None:
+    """The statistics file of the table at ``table``, if it is whole and of that version."""
     try:
         stored = json.loads(stats_file(cache_file_for(folder, table)).read_bytes())
-        log_dir = table / DELTA_LOG
-        listing = list_log(log_dir)
-    except (OSError, ValueError):  # no file, a damaged one, no log: no cache
+    except (OSError, ValueError):  # no file, a damaged one: no cache
         return None
-    if not isinstance(stored, dict) or not isinstance(header := stored.get("header"), dict):
-        return None
-    version = header.get("version")
-    if not isinstance(version, int) or version != listing.latest:
-        return None
-    if header != _header(table, version, log_signature(log_dir, listing, version) or ""):
+    if not isinstance(stored, dict) or stored.get("header") != _header(table, version, signature):
         return None
     try:
         return [_partition(item) for item in stored.get("partitions") or ()]

@@ -514,8 +514,11 @@ class LakeReader:
             slot.replayed = files.version
         elif files is not base:
             how = "incremental"
-        if files is not base and self._cache is not None and files.signature:
-            self._cache.store(files)
+        if self._cache is not None and files.signature:
+            if files is not base:
+                self._cache.store(files)
+            elif how == "cache":  # the statistics file beside may be gone or damaged
+                self._cache.keep_stats(files)
         rejected = how == "full" and base is not None  # maybe another table's log now
         if slot.table is not None and (rejected or slot.table.version() > files.version):
             slot.table = None  # reopened at the files' version when needed

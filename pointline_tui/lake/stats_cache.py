@@ -44,7 +44,7 @@ from pointline_tui.lake.cache_files import (
     write_atomically,
 )
 from pointline_tui.lake.cached_findings import findings_from_json, findings_to_json
-from pointline_tui.lake.cached_stats import stats_body
+from pointline_tui.lake.cached_stats import read_stats, stats_body
 from pointline_tui.lake.partitions import partition_stats
 from pointline_tui.storage.delta.files import FILES_SCHEMA
 from pointline_tui.storage.delta.log import (
@@ -305,15 +305,26 @@ class StatsCache:
         body = io.BytesIO()
         # lz4: at 40,000 files about 15 ms to write and 3 ms to read (zstd: 50 and 8).
         entry.files.write_parquet(body, compression="lz4", metadata={_KEY: json.dumps(header)})
-        file = self.file_for(entry.path)
-        if not write_atomically(self._folder, file, body.getvalue()):
+        if not write_atomically(self._folder, self.file_for(entry.path), body.getvalue()):
             return False
-        if entry.signature:  # what ``stats`` prints, read later without polars
-            rows = partition_stats(entry.files).iter_rows(named=True)
-            stats = stats_body(entry.path, entry.version, entry.signature, rows)
-            write_atomically(self._folder, stats_file(file), stats)
+        self._store_stats(entry)
         prune_now_and_then(self._folder, self.prune)
         return True
+
+    def keep_stats(self, entry: TableFiles) -> None:
+        """Write ``entry``'s partition statistics file unless a whole one is there already."""
+        if entry.signature and (
+            read_stats(self._folder, entry.path, entry.version, entry.signature) is None
+        ):
+            self._store_stats(entry)
+
+    def _store_stats(self, entry: TableFiles) -> None:
+        """What ``stats`` prints, read later without polars (``cached_stats``)."""
+        if not entry.signature:
+            return  # never matches a log: no use
+        rows = partition_stats(entry.files).iter_rows(named=True)
+        body = stats_body(entry.path, entry.version, entry.signature, rows)
+        write_atomically(self._folder, stats_file(self.file_for(entry.path)), body)
 
     def load_findings(self, entry: TableFiles, listing: LogListing) -> tuple[Finding, ...] | None:
         """What ``check`` found in the log of ``entry``'s table, if the log is as it was then.

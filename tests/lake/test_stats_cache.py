@@ -10,6 +10,8 @@ import json
 import multiprocessing
 import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from datetime import date
@@ -22,7 +24,8 @@ from polars.testing import assert_frame_equal
 
 from pointline_tui.cli import main
 from pointline_tui.lake import LakeReader
-from pointline_tui.lake.cache_files import default_cache_folder
+from pointline_tui.lake.cache_files import default_cache_folder, stats_file
+from pointline_tui.lake.cached_stats import load_stats
 from pointline_tui.lake.stats_cache import StatsCache, TableFiles, advance
 from pointline_tui.storage.delta import DeltaEventStore
 from pointline_tui.storage.delta.check import check_table
@@ -129,6 +132,14 @@ def cached(cache: StatsCache, root: Path) -> TableFiles:
     return files
 
 
+def stats_from_cache(cache: StatsCache, root: Path) -> pl.DataFrame | None:
+    """The per-partition files, bytes and rows ``stats`` would print from the cache alone."""
+    rows = load_stats(cache.folder, (root / "trades").resolve())
+    if rows is None:
+        return None
+    return pl.DataFrame(rows).select("exchange", "trading_date", "files", "bytes", "rows")
+
+
 def warm(root: Path, cache: StatsCache) -> LakeReader:
     reader = LakeReader(root, cache=cache)
     reader.partition_stats("trades")
@@ -146,7 +157,8 @@ def test_an_unchanged_lake_opens_from_the_cache_without_loading_a_log(
     first = LakeReader(event_lake, cache=cache)
     stats = first.partition_stats("trades")
     assert (first.last_load("trades"), first.tables_opened) == ("full", 1)
-    assert cache_files(cache) == [cache.file_for((event_lake / "trades").resolve()).name]
+    name = cache.file_for((event_lake / "trades").resolve()).name
+    assert cache_files(cache) == [name, name.replace(".parquet", ".stats.json")]
 
     second = LakeReader(event_lake, cache=cache)
     assert [e.state for e in second.catalog()] == ["delta"]
@@ -222,10 +234,14 @@ def test_a_change_by_another_process(
     session = warm(event_lake, cache)
     before = cached(cache, event_lake)
     change(other_process, event_lake)
+    assert stats_from_cache(cache, event_lake) is None  # the log moved on: not used
 
     # The next session, from the warm cache.
     fresh = LakeReader(event_lake, cache=cache)
     assert_like_delta_rs(fresh, event_lake)
+    after_stats = stats_from_cache(cache, event_lake)
+    assert after_stats is not None
+    assert_frame_equal(after_stats, delta_rs_stats(event_lake / "trades"), check_dtypes=False)
     assert fresh.last_load("trades") == path
     assert fresh.tables_opened == (0 if path == "incremental" else 1)
     after = cached(cache, event_lake)
@@ -361,7 +377,99 @@ def test_a_cache_that_cannot_be_trusted_is_read_again_and_overwritten(
     again = LakeReader(event_lake, cache=cache)
     assert_like_delta_rs(again, event_lake)
     assert again.last_load("trades") == "cache"
-    assert cache_files(cache) == [file.name]  # no temporary left
+    assert cache_files(cache) == [file.name, stats_file(file).name]  # no temporary left
+
+
+def _stats_header(file: Path, **changes: object) -> None:
+    stored = json.loads(file.read_text())
+    stored["header"] |= changes
+    file.write_text(json.dumps(stored))
+
+
+def _first_partition(file: Path, **changes: object) -> None:
+    stored = json.loads(file.read_text())
+    stored["partitions"][0] |= changes
+    file.write_text(json.dumps(stored))
+
+
+STATS_DAMAGE: dict[str, Callable[[Path], None]] = {
+    "truncated": lambda f: f.write_bytes(f.read_bytes()[:40]),
+    "not an object": lambda f: f.write_text("[1, 2]"),
+    "other release": lambda f: _stats_header(f, package="0.0.0"),
+    "other format": lambda f: _stats_header(f, format=0),
+    "other table folder": lambda f: _stats_header(f, path="/elsewhere/trades"),
+    "other log": lambda f: _stats_header(f, signature="0" * 64),
+    "older version": lambda f: _stats_header(f, version=0),
+    "a field missing": lambda f: _first_partition(f, files=None) or _drop_field(f, "hot"),
+    "a count as text": lambda f: _first_partition(f, files="3"),
+    "a date of another form": lambda f: _first_partition(f, trading_date="01/05/2024"),
+}
+
+
+def _drop_field(file: Path, name: str) -> None:
+    stored = json.loads(file.read_text())
+    del stored["partitions"][0][name]
+    file.write_text(json.dumps(stored))
+
+
+@pytest.mark.parametrize("damage", STATS_DAMAGE.values(), ids=STATS_DAMAGE.keys())
+def test_stats_files_that_cannot_be_trusted_are_not_printed(
+    event_lake: Path,
+    cache: StatsCache,
+    damage: Callable[[Path], None],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    argv = ["stats", "trades", "--json", "--silver-root", str(event_lake)]
+    argv += ["--cache-dir", str(cache.folder)]
+    assert main(argv) == 0
+    expected = capsys.readouterr().out
+    file = stats_file(cache.file_for((event_lake / "trades").resolve()))
+    assert stats_from_cache(cache, event_lake) is not None
+    damage(file)
+    assert stats_from_cache(cache, event_lake) is None
+    assert main(argv) == 0  # read from the table, and the file written again
+    assert capsys.readouterr().out == expected
+    again = stats_from_cache(cache, event_lake)
+    assert again is not None
+    assert_frame_equal(again, delta_rs_stats(event_lake / "trades"), check_dtypes=False)
+
+
+WARM_STATS = """
+import contextlib, io, json, sys
+from pointline_tui.cli import main
+out = io.StringIO()
+with contextlib.redirect_stdout(out):
+    code = main(sys.argv[1:])
+loaded = [name for name in ("polars", "deltalake", "pyarrow") if name in sys.modules]
+print(json.dumps({"code": code, "out": out.getvalue(), "loaded": loaded}))
+"""
+
+
+def test_stats_of_an_unchanged_lake_come_from_the_cache_without_polars(
+    silver: Path, cache: StatsCache
+) -> None:
+    write_trades(silver)
+    write_deltalake(silver / "scratch", pl.DataFrame({"a": [1]}).to_arrow())
+    (silver / "notes").mkdir()
+    (silver / "notes" / "x.txt").write_text("not a table")
+    runs = []
+    for argv in (["stats", "--json"], ["stats", "--json"], ["stats", "trades"]):
+        done = subprocess.run(
+            [sys.executable, "-c", WARM_STATS, *argv, "--silver-root", str(silver)]
+            + ["--cache-dir", str(cache.folder)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
+        runs.append(json.loads(done.stdout.splitlines()[-1]))
+    cold, warm_run, one_table = runs
+    assert "polars" in cold["loaded"]
+    assert (warm_run["code"], warm_run["loaded"], warm_run["out"]) == (0, [], cold["out"])
+    assert (one_table["code"], one_table["loaded"]) == (0, [])
+    printed = json.loads(cold["out"])
+    assert {r["table"] for r in printed} == {"trades", "scratch", "notes"}
+    assert "trades" in one_table["out"]
 
 
 @pytest.mark.parametrize("appends", [13, 4], ids=["as many commits", "fewer commits"])
@@ -374,6 +482,7 @@ def test_another_table_at_the_same_path_is_not_taken_for_the_cached_one(
     files_only = LakeReader(silver)
     files_only.partition_stats("trades")
     run(other_process, _recreate, str(silver), appends)
+    assert stats_from_cache(cache, silver) is None
     # Its files are of the old table: the new one's handle is not taken for theirs.
     assert files_only.summary("trades").version == appends - 1
     assert files_only.last_load("trades") == "full"
@@ -481,9 +590,10 @@ def test_the_command_line_keeps_the_cache_in_the_user_cache_folder(
     assert main(argv) == 0
     first = capsys.readouterr().out
     names = cache_files(StatsCache(default_cache_folder()))
-    assert len(names) == 1
+    assert len(names) == 2  # the table's files and its partition statistics
     assert names[0].startswith("trades-")
     assert names[0].endswith("-v1.parquet")
+    assert names[1] == names[0].replace(".parquet", ".stats.json")
     assert main(argv) == 0
     assert capsys.readouterr().out == first
     elsewhere = tmp_path / "elsewhere"
@@ -561,20 +671,24 @@ def test_pruning_removes_what_no_longer_serves(silver: Path, cache: StatsCache) 
     (folder / "bad-0123456789abcdef-v1.parquet").write_bytes(b"PAR1 damaged PAR1")
     (folder / "lone-0123456789abcdef-v1.findings.json").write_text("{}")
     (folder / "notes.txt").write_text("not the cache's")
+    (folder / "lone-0123456789abcdef-v1.stats.json").write_text("{}")
     removed = {p.name for p in cache.prune()}
     assert removed == {
         scratch_file.name,
         scratch_file.name.replace(".parquet", ".findings.json"),
+        scratch_file.name.replace(".parquet", ".stats.json"),
         stale.name,
         "old-0123456789abcdef-v0.parquet",
         "bad-0123456789abcdef-v1.parquet",
         "lone-0123456789abcdef-v1.findings.json",
+        "lone-0123456789abcdef-v1.stats.json",
     }
     assert cache_files(cache) == sorted(
         [
             fresh.name,
             trades_file.name,
             trades_file.name.replace(".parquet", ".findings.json"),
+            trades_file.name.replace(".parquet", ".stats.json"),
             "new-0123456789abcdef-v99.parquet",
             "notes.txt",
         ]
@@ -590,7 +704,11 @@ def test_past_its_bound_the_least_recently_used_go_first(silver: Path, cache: St
     assert cache.load((silver / "trades").resolve()) is not None  # used now: the newest
     bound = trades_file.stat().st_size + 1
     removed = {p.name for p in cache.prune(max_bytes=bound)}
-    assert removed == {scratch_file.name, scratch_file.name.replace(".parquet", ".findings.json")}
+    assert removed == {
+        scratch_file.name,
+        scratch_file.name.replace(".parquet", ".findings.json"),
+        scratch_file.name.replace(".parquet", ".stats.json"),
+    }
     assert cache.prune(max_bytes=bound) == []
 
 
