@@ -13,7 +13,7 @@ from pointline_tui.cli.options import (
     add_root_options,
     check_range,
     lake_reader,
-    partitioned,
+    lake_root,
     selected_partitions,
     table_entry,
 )
@@ -57,7 +57,9 @@ def run(args: argparse.Namespace) -> int:
     from pointline_tui.storage.delta.check import refuse_on_errors
     from pointline_tui.storage.delta.layout import table_path
 
-    reader = lake_reader(args)
+    store = DeltaEventStore(lake_root(args))
+    # The table delta-rs loads to plan is the one the compaction starts from: one log read.
+    reader = lake_reader(args, on_load=None if args.dry_run else store.adopt)
     table_path(reader.silver_root, args.table)  # the stores' name rule, dry run or not
     table_entry(reader, args.table)
     check_range(TARGET_SIZE_MB, args.target_size_mb, "--target-size-mb")
@@ -69,8 +71,7 @@ def run(args: argparse.Namespace) -> int:
     if args.dry_run:
         emit(args, jsonable(asdict(plan)), _plan_lines(args.table, plan))
         return 0
-    store = DeltaEventStore(reader.silver_root)
-    if not partitioned(reader, args.table):
+    if not reader.partitioned(args.table):
         report = store.compact_partitions(args.table, target_size_mb=args.target_size_mb)
         emit(args, jsonable(asdict(report)), [_report_line(args.table, asdict(report))])
         return 0

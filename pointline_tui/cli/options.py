@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TypeAlias
@@ -15,6 +15,7 @@ from pointline_tui.text import full_error, short_error
 
 if TYPE_CHECKING:  # the lake layer loads polars and deltalake: only once a subcommand runs
     import polars as pl
+    from deltalake import DeltaTable
 
     from pointline_tui.lake.catalog import TableEntry
     from pointline_tui.lake.reader import LakeReader
@@ -156,8 +157,12 @@ def resolve_silver_root(
     return path
 
 
-def lake_reader(args: argparse.Namespace) -> LakeReader:
+def lake_reader(
+    args: argparse.Namespace, *, on_load: Callable[[str, DeltaTable], None] | None = None
+) -> LakeReader:
     """A reader of the lake that the root options (or the environment) name.
+
+    ``on_load``: see ``LakeReader``.
 
     Raises:
         UsageError: nothing names a lake, or the folder is missing or unreadable.
@@ -165,7 +170,7 @@ def lake_reader(args: argparse.Namespace) -> LakeReader:
     silver_root = lake_root(args)
     from pointline_tui.lake.reader import LakeReader
 
-    return LakeReader(silver_root, cache=cache_from_args(args, silver_root))
+    return LakeReader(silver_root, cache=cache_from_args(args, silver_root), on_load=on_load)
 
 
 def lake_root(args: argparse.Namespace) -> Path:
@@ -283,7 +288,7 @@ def selected_partitions(reader: LakeReader, args: argparse.Namespace) -> pl.Data
     stats = reader.partition_stats(args.table)
     if args.exchange is None and args.date is None:
         return stats
-    if not partitioned(reader, args.table):
+    if not reader.partitioned(args.table):
         raise UsageError(f"table {args.table!r} is not partitioned by exchange and date")
     wanted = []
     if args.exchange is not None:
@@ -295,10 +300,3 @@ def selected_partitions(reader: LakeReader, args: argparse.Namespace) -> pl.Data
     if stats.is_empty():
         raise UsageError(f"no partition of {args.table!r} matches {' '.join(wanted)}")
     return stats
-
-
-def partitioned(reader: LakeReader, table: str) -> bool:
-    """Whether ``table`` is partitioned by exchange and trading date (the stores' one rule)."""
-    from pointline_tui.storage.schemas import is_event_partitioned
-
-    return is_event_partitioned(reader.summary(table).partition_columns)

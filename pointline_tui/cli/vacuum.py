@@ -12,6 +12,7 @@ from pointline_tui.cli.options import (
     add_root_options,
     check_range,
     lake_reader,
+    lake_root,
     selected_partitions,
     table_entry,
 )
@@ -55,7 +56,8 @@ def run(args: argparse.Namespace) -> int:
     from pointline_tui.storage.delta import DeltaEventStore
     from pointline_tui.storage.delta.layout import table_path
 
-    reader = lake_reader(args)
+    store = DeltaEventStore(lake_root(args))
+    reader = lake_reader(args, on_load=store.adopt)  # one log read: the vacuum starts from it
     table_path(reader.silver_root, args.table)  # the stores' name rule, dry run or not
     table_entry(reader, args.table)
     check_range(RETENTION_HOURS, args.retention_hours, "--retention-hours")
@@ -64,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
         stats = selected_partitions(reader, args)
         partitions = [(ex, day) for ex, day in stats.select("exchange", "trading_date").iter_rows()]
     try:
-        report = DeltaEventStore(reader.silver_root).vacuum_table(
+        report = store.vacuum_table(
             args.table,
             retention_hours=args.retention_hours,
             dry_run=args.dry_run,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date
@@ -43,7 +43,7 @@ from pointline_tui.storage.models import (
     StorageOperationError,
     TableNotFoundError,
 )
-from pointline_tui.storage.schemas import INGEST_MANIFEST, VALIDATION_LOG
+from pointline_tui.storage.schemas import INGEST_MANIFEST, VALIDATION_LOG, is_event_partitioned
 from pointline_tui.text import short_error
 
 if TYPE_CHECKING:
@@ -106,13 +106,22 @@ class LakeReader:
     Args:
         silver_root: folder holding one table per sub-folder.
         cache: where tables' files are kept between sessions (``None``: nowhere).
+        on_load: given each table delta-rs loaded with its files (name, handle), which the
+            reader then drops: a command that goes on to write hands it to its store.
 
     Raises:
         ValueError: the cache folder is inside the lake.
     """
 
-    def __init__(self, silver_root: Path, *, cache: StatsCache | None = None) -> None:
+    def __init__(
+        self,
+        silver_root: Path,
+        *,
+        cache: StatsCache | None = None,
+        on_load: Callable[[str, DeltaTable], None] | None = None,
+    ) -> None:
         self._root = Path(silver_root)
+        self._on_load = on_load
         if cache is not None and inside(cache.folder, self._root):
             raise ValueError(f"the cache folder {cache.folder} is inside the lake {self._root}")
         self._cache = cache
@@ -166,6 +175,15 @@ class LakeReader:
             dt = self._handle(name, slot)  # first: it may read the files again
             files = self._files(name, slot).files
             return build_summary(name, dt, files, parts.partition_stats(files))
+
+    def partitioned(self, name: str) -> bool:
+        """Whether table ``name`` is partitioned by exchange and trading date (the one rule).
+
+        Raises:
+            UnknownTableError, TableNotFoundError, DamagedTableError: as ``summary``.
+        """
+        with self._locked(name) as slot:
+            return is_event_partitioned(self._files(name, slot).partition_columns)
 
     def active_files(self, name: str) -> pl.DataFrame:
         """The current version's files (``storage.delta.files.FILES_SCHEMA``), from the log.
@@ -301,9 +319,13 @@ class LakeReader:
         if key not in slot.health:
             listing = _listing(table_dir(self._root, name))
             found = None if listing is None else self._cache.load_findings(files, listing)
-            if found is None and listing is not None and slot.loaded_by == "incremental":
-                # Only plain commits, each parsed, follow a version delta-rs loaded: it loads.
-                found = check_table(self._root, name, scan_files=False, loads=True)
+            fresh = slot.loaded_by == "full" and slot.replayed == files.version
+            if found is None and listing is not None and (slot.loaded_by == "incremental" or fresh):
+                # delta-rs loaded the files just now, or a version it loaded, followed by plain
+                # commits that each parsed: it loads.
+                found = check_table(
+                    self._root, name, scan_files=False, loads=True, replayed=slot.replayed
+                )
                 self._cache.store_findings(files, listing, found)
             if found is None:
                 return None
@@ -531,6 +553,8 @@ class LakeReader:
         dt = self._open(name, path, version=target)
         with _read_errors(name):
             files, version, metadata = files_frame(dt), dt.version(), dt.metadata()
+        if self._on_load is not None:
+            self._on_load(name, dt)
         del dt  # its own copy of the file list: keep only ours
         log_dir = path / DELTA_LOG
         if listing is None or version not in listing.commits:

@@ -426,3 +426,26 @@ def test_a_damaged_log_is_a_storage_error_not_a_delta_rs_one(lake: Path) -> None
         store.compact_partitions("trades")
     with pytest.raises(StorageError, match="trades"):
         store.vacuum_table("trades", dry_run=True)
+
+
+def test_a_table_handed_over_is_the_one_the_next_write_starts_from(lake: Path) -> None:
+    # A command loads the table once to plan; the store compacts from that load, brought up
+    # to date, even though another writer appended after it.
+    store = DeltaEventStore(lake)
+    loaded = DeltaTable(str(lake / "trades"))
+    planned_at = loaded.version()
+    store.append("trades", trades("okx", D1, 50, start=1_000))
+    before = partition_checksums(read_trades(lake))
+    store.adopt("trades", loaded)
+    report = store.compact_partitions("trades", exchange="okx", trading_date=D1)
+    assert (report.files_before, report.files_after) == (5, 1)
+    assert loaded.version() == planned_at + 2  # the append, then the compaction through it
+    assert partition_checksums(read_trades(lake)) == before
+
+    # Given once: the next write opens the table itself, and so does a vacuum.
+    vacuumed = DeltaTable(str(lake / "trades"))
+    store.adopt("trades", vacuumed)
+    removed = store.vacuum_table("trades", retention_hours=0, enforce_retention=False)
+    assert removed.files_removed == 5
+    assert vacuumed.version() == DeltaTable(str(lake / "trades")).version()  # it committed
+    assert partition_checksums(read_trades(lake)) == before

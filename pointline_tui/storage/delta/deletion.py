@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import os
 import re
+import stat
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -90,13 +91,39 @@ def refuse_outside(table_root: Path, table_name: str, paths: Iterable[str]) -> N
         UnsafeTableError: naming the first such folder.
     """
     folders = {rel.rsplit("/", 1)[0] for rel in paths if "/" in rel}
-    for folder in sorted(folders):
+    plain = _plain_folders(table_root, folders)
+    for folder in sorted(folders - plain):
         if not inside(table_root / folder, table_root):
             raise UnsafeTableError(
                 f"refused to delete in {table_name}/{folder}: the folder leads outside the "
                 f"table (to {(table_root / folder).resolve()}); see: pointline-tui check "
                 f"{table_name}"
             )
+
+
+def _plain_folders(table_root: Path, folders: Iterable[str]) -> set[str]:
+    """Those of ``folders`` (relative) that are real folders all the way down.
+
+    No part of them is a symlink, nor ``..``: they are inside the table without resolving each.
+    """
+    is_link: dict[str, bool] = {}
+    plain = set()
+    for folder in folders:
+        parts = folder.split("/")
+        if ".." in parts or "" in parts:
+            continue
+        for depth in range(1, len(parts) + 1):
+            prefix = "/".join(parts[:depth])
+            if prefix not in is_link:
+                try:
+                    is_link[prefix] = stat.S_ISLNK(os.lstat(table_root / prefix).st_mode)
+                except OSError:
+                    is_link[prefix] = True  # gone or unreadable: resolve it the long way
+            if is_link[prefix]:
+                break
+        else:
+            plain.add(folder)
+    return plain
 
 
 def delete_unreferenced(dt: DeltaTable, root: Path, candidates: list[str]) -> list[str]:

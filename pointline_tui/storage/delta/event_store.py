@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import threading
 import time
 import uuid
@@ -109,6 +110,8 @@ class DeltaEventStore:
         self.audit = dict(audit) if audit is not None else audit_metadata()
         self._handles = threading.local()
         """Per thread, the tables compacted last: the next partition reads only new commits."""
+        self._adopted: dict[str, DeltaTable] = {}
+        self._adopted_lock = threading.Lock()
 
     # -- EventStore ---------------------------------------------------------------------------
 
@@ -236,6 +239,21 @@ class DeltaEventStore:
         dt.update_incremental()
         return _report(table_name, before, files_frame(dt), targets)
 
+    def adopt(self, table_name: str, table: DeltaTable) -> None:
+        """Take ``table``, loaded with its files by the caller, for the next write to it.
+
+        The next vacuum, or the first thread to compact the table, uses it (brought up to
+        date) instead of replaying the log again: a command that planned from a load pays
+        for one.
+        """
+        with self._adopted_lock:
+            self._adopted[table_name] = table
+
+    def _take_adopted(self, table_name: str) -> DeltaTable | None:
+        """The handle ``adopt`` was given for the table, once (``None``: none)."""
+        with self._adopted_lock:
+            return self._adopted.pop(table_name, None)
+
     def _reopen(self, path: Path, table_name: str) -> DeltaTable:
         """This thread's handle of the table, brought up to date; opened on first use.
 
@@ -244,7 +262,7 @@ class DeltaEventStore:
         Handles die with their thread, so a run's memory goes when its pool does.
         """
         handles: dict[str, DeltaTable] = self._handles.__dict__.setdefault("tables", {})
-        dt = handles.pop(table_name, None)
+        dt = handles.pop(table_name, None) or self._take_adopted(table_name)
         if dt is not None:
             try:
                 dt.update_incremental()
@@ -347,7 +365,11 @@ class DeltaEventStore:
         if not dry_run:
             ensure_writable(read_only=self.read_only, what=f"vacuum {table_name}")
         check_retention_hours(retention_hours)
-        dt = self._open(path, table_name)
+        dt = self._take_adopted(table_name)
+        if dt is not None:
+            dt.update_incremental()  # only the commits since the caller's load
+        else:
+            dt = self._open(path, table_name)
         # Tombstoned files are the way back to a version without damage: keep them then.
         ensure_sound(self.silver_root, table_name, table=dt, scan_files=True)
         minimum = minimum_retention_hours(dt)
@@ -378,7 +400,7 @@ class DeltaEventStore:
                 commit_properties=commit_properties(self.audit),
             )
             # What delta-rs left (an escaped name it spelled another way) goes the safe way.
-            left = [rel for rel in candidates if (path / rel).exists()]
+            left = [rel for rel in candidates if os.path.lexists(os.path.join(path, rel))]
             kept = set(left) - set(delete_unreferenced(dt, path, left))
             removed = [rel for rel in candidates if rel not in kept]
         return VacuumReport(
