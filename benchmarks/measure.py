@@ -13,7 +13,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,25 +49,50 @@ class Row:
 
 
 def spawn(argv: Sequence[str], *, env: dict[str, str] | None = None) -> tuple[Sample, str]:
-    """Run ``argv`` to its end: its wall time, its own peak RSS (``wait4``), its stdout.
+    """Run ``argv`` to its end: its wall time, its own peak RSS, its stdout.
+
+    It is started by a small process of its own (``_STARTER``), which times it and reads its
+    peak RSS (``wait4``).
 
     Raises:
         RuntimeError: the process failed (its stderr in the message).
     """
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        started = time.perf_counter()
+        report_r, report_w = os.pipe()
         child = subprocess.Popen(
-            list(argv), stdout=out, stderr=err, stdin=subprocess.DEVNULL, cwd=REPO, env=env
+            [sys.executable, "-S", "-c", _STARTER, str(report_w), *argv],
+            stdout=out,
+            stderr=err,
+            stdin=subprocess.DEVNULL,
+            cwd=REPO,
+            env=env,
+            pass_fds=(report_w,),
         )
-        _, status, usage = os.wait4(child.pid, 0)  # this child's own peak RSS
-        seconds = time.perf_counter() - started
-        child.returncode = os.waitstatus_to_exitcode(status)
+        os.close(report_w)
+        with os.fdopen(report_r) as report:
+            figures = report.read().split()
+        child.wait()
         out.seek(0)
         err.seek(0)
         output, errors = out.read().decode(), err.read().decode()
-    if child.returncode != 0:
+    if child.returncode != 0 or len(figures) != 2:
         raise RuntimeError(f"{' '.join(argv[:4])} ... failed:\n{errors[-2000:]}")
-    return Sample(seconds, usage.ru_maxrss / 1024), output
+    return Sample(float(figures[0]), int(figures[1]) / 1024), output
+
+
+_STARTER = """
+import os, sys, time
+report, argv = int(sys.argv[1]), sys.argv[2:]
+started = time.perf_counter()
+pid = os.posix_spawn(argv[0], argv, os.environ)
+_, status, usage = os.wait4(pid, 0)
+os.write(report, f"{time.perf_counter() - started} {usage.ru_maxrss}".encode())
+sys.exit(0 if os.waitstatus_to_exitcode(status) == 0 else 1)
+"""
+"""Starts the measured process from a small one and reports its wall time and peak RSS.
+
+A child's peak RSS (``wait4``) starts from its parent's at the fork: measured from this
+process, which holds polars and the lakes' frames, a small command would look as big."""
 
 
 def spawn_python(code: str, *args: str) -> tuple[Sample, str]:

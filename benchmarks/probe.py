@@ -19,6 +19,7 @@ still running does not hold the exit, and the exit is not timed).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
@@ -79,13 +80,18 @@ async def stock(since: float) -> None:
 
 
 async def until(pilot: object, ready: Callable[[], bool]) -> None:
+    """Poll ``ready`` every 2 ms on the app's own loop.
+
+    Not ``pilot.pause``: it waits for the app to be idle, and a worker still walking the
+    table's folders would be counted in what the operator already sees.
+    """
     from textual.pilot import Pilot
 
     assert isinstance(pilot, Pilot)
     for _ in range(30_000):
         if ready():
             return
-        await pilot.pause(0.002)
+        await asyncio.sleep(0.002)
     raise TimeoutError("the screen never got there")
 
 
@@ -122,9 +128,12 @@ async def console(app: object, mode: str, root: Path, since: float) -> None:
         assert before > 0
         subprocess.run([sys.executable, "-c", APPEND, str(root / "trades"), str(REPO)], check=True)
         started = time.time()
-        await pilot.press("r")
+        # ``press`` returns once the app is idle, after the folders' walk that follows the
+        # list: poll the screen meanwhile.
+        key = asyncio.create_task(pilot.press("r"))
         await until(pilot, lambda: shown_files(app.screen) == before + 1)
         done(time.time() - started)
+        await key
 
 
 if __name__ == "__main__":

@@ -287,8 +287,10 @@ class LakeReader:
             key = (dt.version(), scan_files)
             if key not in slot.health:
                 listing = None if scan_files else _listing(path)  # before: a commit may come
+                # Scanning compares the files on disk with the version's: the kept ones; the
+                # log's part is the log's findings, when known at this version.
+                log = self._cached_findings(name, slot) if scan_files else None
                 with _read_errors(name):
-                    # Scanning compares the files on disk with the version's: the kept ones.
                     files = self._files(name, slot).files if scan_files else None
                     slot.health[key] = check_table(
                         self._root,
@@ -297,6 +299,7 @@ class LakeReader:
                         files=files,
                         scan_files=scan_files,
                         replayed=slot.replayed,
+                        log_findings=log,
                     )
                 kept = slot.files
                 if self._cache and listing and kept is not None and kept.version == key[0]:

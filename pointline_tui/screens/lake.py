@@ -405,7 +405,8 @@ class LakeScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         fields = self.query("#detail-filter")
         filtering = bool(fields) and fields.first().display
-        listed = self._listed_partitions()
+        # Asked for every key at every refresh of the footer: filter the list only when it counts.
+        listed = self._listed_partitions() if action in scope.ON_THE_LIST else None
         return scope.offered(action, self.marks, self.selected, listed, filtering=filtering)
 
     def action_compact(self) -> None:

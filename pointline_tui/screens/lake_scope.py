@@ -114,6 +114,10 @@ def delta_table(node: LakeNode | None) -> str | None:
     return node.table
 
 
+ON_THE_LIST = frozenset({"compact", "toggle_mark", "mark_hot"})
+"""The actions whose offer depends on the partition list on show (``offered``'s ``listed``)."""
+
+
 def offered(
     action: str,
     marks: set[Mark],

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 import stat
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -111,6 +111,7 @@ def check_table(
     loads: bool = False,
     errors_only: bool = False,
     replayed: int | None = None,
+    log_findings: Sequence[Finding] | None = None,
 ) -> tuple[Finding, ...]:
     """Diagnose the folder ``name`` of the lake at ``silver_root``.
 
@@ -132,6 +133,9 @@ def check_table(
         replayed: ``table`` was loaded just before at this version: delta-rs parsed every
             commit it replayed to get there (it fails on a line that does not parse), so
             those are not read again. Not for a handle kept while the log may have changed.
+        log_findings: what checking the log alone (``scan_files=False``) found at this very
+            listing, already known: with ``table`` and ``files``, only the files are checked
+            (older commits than the newest checkpoint are then not read).
 
     Returns:
         The findings, errors first; empty for a sound table.
@@ -162,6 +166,19 @@ def check_table(
             _not_delta(report, path)
         return _sorted(report)
     listing = list_log(log_dir)
+    if log_findings is not None and table is not None and files is not None:
+        report.findings = list(log_findings)
+        _scan(
+            report,
+            path,
+            listing,
+            table,
+            files,
+            deep=deep,
+            partitions=partitions,
+            errors_only=errors_only,
+        )
+        return _sorted(report)
     _check_listing(report, listing)
     _check_checkpoint(report, log_dir, listing)
     dt, load_error = table, None
@@ -192,20 +209,42 @@ def check_table(
         return _sorted(report)
     _downgrade_checkpoint(report, readable=True)
     if scan_files and dt is not None:
-        live = files_frame(dt) if files is None else files
-        partitioned = is_event_partitioned(dt.metadata().partition_columns)
-        _check_files(
+        _scan(
             report,
             path,
             listing,
-            live,
-            dt.version(),
-            partitioned=partitioned,
+            dt,
+            files,
             deep=deep,
             partitions=partitions,
-            unreferenced=not errors_only,
+            errors_only=errors_only,
         )
     return _sorted(report)
+
+
+def _scan(
+    report: _Report,
+    path: Path,
+    listing: LogListing,
+    dt: DeltaTable,
+    files: pl.DataFrame | None,
+    *,
+    deep: bool,
+    partitions: Iterable[PartitionKey] | None,
+    errors_only: bool,
+) -> None:
+    """The files' findings of version ``dt`` (its ``files``, when already read)."""
+    _check_files(
+        report,
+        path,
+        listing,
+        files_frame(dt) if files is None else files,
+        dt.version(),
+        partitioned=is_event_partitioned(dt.metadata().partition_columns),
+        deep=deep,
+        partitions=partitions,
+        unreferenced=not errors_only,
+    )
 
 
 def ensure_sound(

@@ -167,7 +167,9 @@ def referenced_paths(
     if wanted is not None and not wanted:
         return set()
     paths: set[str] = set()
-    for version in sorted(listing.commits):
+    # Newest first: a file compacted away is named by a recent remove, so a search for
+    # tombstoned files usually ends after a few commits.
+    for version in sorted(listing.commits, reverse=True):
         try:
             for action in commit_actions(log_dir / commit_name(version)):
                 for kind in ("add", "remove"):
@@ -177,6 +179,8 @@ def referenced_paths(
                             paths.add(named)
         except (ValueError, OSError):
             continue  # a damaged commit is a finding of its own; what parsed still counts
+        if wanted is not None and len(paths) == len(wanted):
+            return paths
     for parts in listing.checkpoints.values():
         for name, size in parts:
             if size:
