@@ -53,9 +53,8 @@ def main() -> None:
         asyncio.run(stock(since))
         return
     from pointline_tui.app import build_app
-    from pointline_tui.lake.stats_cache import StatsCache
 
-    app = build_app(root, cache=StatsCache(Path(cache)))
+    app = build_app(root, cache_folder=Path(cache))
     asyncio.run(console(app, mode, root, since))
 
 

@@ -13,12 +13,11 @@ from textual.binding import Binding
 from pointline_tui import __version__
 from pointline_tui.commands import LakeCommands
 from pointline_tui.context import LakeContext
-from pointline_tui.lake.reader import LakeReader
 from pointline_tui.navigation import Navigation
 from pointline_tui.screens.lake import LakeScreen
 
 if TYPE_CHECKING:
-    from pointline_tui.lake.stats_cache import StatsCache
+    from pointline_tui.lake.reader import LakeReader
 
 _EXIT_SIGNALS = (signal.SIGHUP, signal.SIGTERM)
 
@@ -48,9 +47,7 @@ class PointlineApp(Navigation):
         super().__init__()
         self.context = context
         self.lake = LakeScreen()
-        self.sub_title = ("READ-ONLY · " if context.read_only else "") + str(
-            context.reader.silver_root
-        )
+        self.sub_title = ("READ-ONLY · " if context.read_only else "") + str(context.silver_root)
 
     # Shortcuts to the context, for tests and scripts: screens use ``lake_context``.
     reader = property(lambda self: self.context.reader)
@@ -73,16 +70,27 @@ class PointlineApp(Navigation):
 
 
 def build_app(
-    silver_root: Path, *, read_only: bool = False, cache: StatsCache | None = None
+    silver_root: Path, *, read_only: bool = False, cache_folder: Path | None = None
 ) -> PointlineApp:
-    """The app over the lake at ``silver_root``: the one factory the CLI and tests use."""
+    """The app over the lake at ``silver_root``: the one factory the CLI and tests use.
+
+    ``cache_folder``: where the statistics cache is kept (``None``: no cache).
+    """
     from pointline_tui.storage.delta.deferred import DeferredEventStore
     from pointline_tui.storage.delta.deferred_restore import DeferredRestorer
     from pointline_tui.storage.delta.log_maintenance import DeltaLogMaintenance
 
+    def open_reader() -> LakeReader:
+        from pointline_tui.lake.reader import LakeReader
+        from pointline_tui.lake.stats_cache import StatsCache
+
+        cache = None if cache_folder is None else StatsCache(cache_folder)
+        return LakeReader(silver_root, cache=cache)
+
     events = DeferredEventStore(silver_root, read_only=read_only)  # delta-rs on first write
     context = LakeContext(
-        reader=LakeReader(silver_root, cache=cache),
+        silver_root=Path(silver_root),
+        open_reader=open_reader,
         optimizer=events,
         vacuum=events,
         orphans=events,

@@ -7,6 +7,7 @@ class or imports another screen module.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
@@ -15,6 +16,7 @@ from pointline_tui.error_log import ErrorLog
 
 if TYPE_CHECKING:
     from datetime import date
+    from pathlib import Path
 
     from textual.app import App
 
@@ -30,7 +32,9 @@ if TYPE_CHECKING:
 class LakeContext:
     """The lake the app was opened on, and the stores that change it."""
 
-    reader: LakeReader
+    silver_root: Path
+    open_reader: Callable[[], LakeReader]
+    """Makes the reader, on first use: it loads polars, which the first paint does without."""
     optimizer: LockingOptimizer
     vacuum: PartitionVacuum
     orphans: OrphanRemoval
@@ -42,6 +46,16 @@ class LakeContext:
     """Offer the plans and dry runs, but refuse (and the stores refuse) every write."""
     errors: ErrorLog = field(default_factory=ErrorLog)
     """What failed in this run, in full: toasts show the short text, ``E`` the details."""
+    _readers: list[LakeReader] = field(default_factory=list, init=False, repr=False)
+    _readers_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    @property
+    def reader(self) -> LakeReader:
+        """The lake's reader, made on the first call (from any thread)."""
+        with self._readers_lock:
+            if not self._readers:
+                self._readers.append(self.open_reader())
+            return self._readers[0]
 
 
 @runtime_checkable

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from pointline_tui import __version__
-from pointline_tui.cli.options import add_root_options, cache_from_args, resolve_silver_root
+from pointline_tui.cli.options import add_root_options, cache_folder, resolve_silver_root
 
 
 def run(argv: Sequence[str], *, subcommands: Sequence[str]) -> int:
@@ -28,10 +28,10 @@ def run(argv: Sequence[str], *, subcommands: Sequence[str]) -> int:
     if args.demo:
         return _run_demo(read_only=args.read_only)
     root = resolve_silver_root(args.silver_root_arg, args.silver_root, args.root)
-    cache = cache_from_args(args, root)
+    folder = cache_folder(args, root)
     from pointline_tui.app import build_app  # after the checks: a bad root fails fast
 
-    app = build_app(root, read_only=args.read_only, cache=cache)
+    app = build_app(root, read_only=args.read_only, cache_folder=folder)
     app.run()
     return app.return_code or 0  # Textual sets 1 when the app stopped on an exception
 

@@ -16,15 +16,15 @@ if TYPE_CHECKING:
     from pointline_tui.lake.manifest import ManifestView
     from pointline_tui.lake.overview import LakeOverview
     from pointline_tui.lake.paging import Page
-    from pointline_tui.lake.partitions import HOT_MIN_SMALL_FILES, SMALL_FILE_BYTES
     from pointline_tui.lake.plan import CompactionPlan, PartitionPlan, plan_compaction
     from pointline_tui.lake.quarantine import QuarantineView
     from pointline_tui.lake.reader import LakeReader
     from pointline_tui.lake.summary import TableSummary
+    from pointline_tui.lake.thresholds import HOT_MIN_SMALL_FILES, SMALL_FILE_BYTES
 
 _MODULES = {
-    "HOT_MIN_SMALL_FILES": "partitions",
-    "SMALL_FILE_BYTES": "partitions",
+    "HOT_MIN_SMALL_FILES": "thresholds",
+    "SMALL_FILE_BYTES": "thresholds",
     "CompactionPlan": "plan",
     "DamagedTableError": "errors",
     "HistoryEntry": "history",

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import polars as pl
+if TYPE_CHECKING:
+    import polars as pl
 
 MIB = 2**20
 BOUNDS = (1 * MIB, 8 * MIB, 32 * MIB, 128 * MIB)
@@ -34,6 +36,8 @@ def size_histogram(files: pl.DataFrame) -> tuple[SizeBucket, ...]:
         files: active files with a ``size_bytes`` column (``storage.delta.files.FILES_SCHEMA``),
             a whole table's or a partition's (``partitions.partition_files``).
     """
+    import polars as pl  # loaded with the files: the buckets' text needs none
+
     size = pl.col("size_bytes")
     index = pl.sum_horizontal([(size >= bound).cast(pl.Int64) for bound in BOUNDS])
     counted = (

@@ -6,12 +6,8 @@ from datetime import date
 
 import polars as pl
 
+from pointline_tui.lake.thresholds import HOT_MIN_SMALL_FILES, SMALL_FILE_BYTES
 from pointline_tui.storage.delta.files import UTC_US
-
-SMALL_FILE_BYTES = 32 * 2**20
-"""Files below this size count as small."""
-HOT_MIN_SMALL_FILES = 8
-"""A partition with at least this many small files is hot (worth compacting)."""
 
 STATS_SCHEMA = pl.Schema(
     {

@@ -33,6 +33,7 @@ from pointline_tui.lake.quarantine import QuarantineView, log_snapshot
 from pointline_tui.lake.rows import partition_rows
 from pointline_tui.lake.stats_cache import StatsCache, TableFiles, advance
 from pointline_tui.lake.summary import TableSummary, build_summary
+from pointline_tui.lake.thresholds import HOT_MIN_SMALL_FILES, SMALL_FILE_BYTES
 from pointline_tui.storage.delta.check import check_table
 from pointline_tui.storage.delta.files import files_frame
 from pointline_tui.storage.delta.layout import inside
@@ -198,8 +199,8 @@ class LakeReader:
         self,
         name: str,
         *,
-        small_file_bytes: int = parts.SMALL_FILE_BYTES,
-        hot_min_small_files: int = parts.HOT_MIN_SMALL_FILES,
+        small_file_bytes: int = SMALL_FILE_BYTES,
+        hot_min_small_files: int = HOT_MIN_SMALL_FILES,
     ) -> pl.DataFrame:
         """Per (exchange, trading_date) statistics (``partitions.STATS_SCHEMA``).
 
@@ -393,8 +394,8 @@ class LakeReader:
     def lake_overview(
         self,
         *,
-        small_file_bytes: int = parts.SMALL_FILE_BYTES,
-        hot_min_small_files: int = parts.HOT_MIN_SMALL_FILES,
+        small_file_bytes: int = SMALL_FILE_BYTES,
+        hot_min_small_files: int = HOT_MIN_SMALL_FILES,
     ) -> LakeOverview:
         """Tables by state, totals over the Delta tables and manifest status counts.
 

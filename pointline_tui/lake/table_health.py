@@ -11,7 +11,7 @@ import polars as pl
 
 from pointline_tui.formatting import files, human_bytes, partition_name
 from pointline_tui.lake.catalog import open_delta, table_dir
-from pointline_tui.lake.partitions import SMALL_FILE_BYTES
+from pointline_tui.lake.thresholds import SMALL_FILE_BYTES
 from pointline_tui.storage.delta.deletion import minimum_retention_hours, vacuum_sizes
 from pointline_tui.storage.delta.log import DELTA_LOG, list_log, newest_checkpoint
 from pointline_tui.storage.delta.log_maintenance import (

@@ -16,7 +16,7 @@ from textual.worker import Worker
 from pointline_tui.context import lake_context, navigator
 from pointline_tui.formatting import count, human_bytes, iso_date
 from pointline_tui.lake.heatmap import HeatCell, HeatMap, heat_map
-from pointline_tui.lake.partitions import HOT_MIN_SMALL_FILES, SMALL_FILE_BYTES
+from pointline_tui.lake.thresholds import HOT_MIN_SMALL_FILES, SMALL_FILE_BYTES
 from pointline_tui.screens.errors import report_worker_error
 from pointline_tui.text import one_line
 from pointline_tui.widgets.heat_map import NO_PARTITION, SHADE_STYLES, SHADES, HeatMapGrid

@@ -19,8 +19,8 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from pointline_tui.context import lake_context, navigator
 from pointline_tui.formatting import iso_date, short_age, short_bytes, short_count
 from pointline_tui.lake.hot import hot_partitions
-from pointline_tui.lake.partitions import HOT_MIN_SMALL_FILES, SMALL_FILE_BYTES
 from pointline_tui.lake.plan import PartitionKey
+from pointline_tui.lake.thresholds import HOT_MIN_SMALL_FILES, SMALL_FILE_BYTES
 from pointline_tui.screens.errors import report_worker_error
 from pointline_tui.screens.keys import QUIET_VIEW_KEYS
 from pointline_tui.screens.lake_scope import MARKED, Mark

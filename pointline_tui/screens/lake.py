@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import polars as pl
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -17,7 +16,7 @@ from textual.widgets import Footer, Header, Input, Static, Tree
 from textual.worker import Worker
 
 from pointline_tui.context import lake_context, navigator
-from pointline_tui.lake.catalog import TableEntry
+from pointline_tui.lake.catalog import LakeCatalog, TableEntry
 from pointline_tui.screens import lake_scope as scope
 from pointline_tui.screens.errors import report_worker_error
 from pointline_tui.screens.keys import QUIET_VIEW_KEYS
@@ -41,6 +40,9 @@ from pointline_tui.text import one_line
 from pointline_tui.widgets.filter_input import FilterInput
 from pointline_tui.widgets.frame_table import FrameTable
 from pointline_tui.widgets.lake_tree import LakeNode, LakeTree
+
+if TYPE_CHECKING:
+    import polars as pl
 
 
 class PartitionTable(FrameTable):
@@ -118,10 +120,11 @@ class LakeScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="catalog", exit_on_error=False)
     def _load_catalog(self) -> None:
-        # A folder listing paints the tree at once; opening every log (seconds on big
-        # tables) follows, and marks damaged logs when it is done.
-        reader = lake_context(self).reader
-        self.post_message(CatalogLoaded(reader.catalog(open_tables=False)))
+        # A folder listing paints the tree at once (before the reader, which loads polars, is
+        # made); opening every log (seconds on big tables) follows and marks damaged logs.
+        context = lake_context(self)
+        self.post_message(CatalogLoaded(LakeCatalog(context.silver_root).tables(open_tables=False)))
+        reader = context.reader
         entries = reader.catalog()
         self.post_message(CatalogChecked(entries))
         self._check_tables(entries)

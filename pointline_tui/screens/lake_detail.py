@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-import polars as pl
 from rich.text import Text
 
 from pointline_tui.formatting import (
@@ -20,9 +19,6 @@ from pointline_tui.formatting import (
     short_file_name,
     utc_time,
 )
-from pointline_tui.lake.histogram import size_histogram
-from pointline_tui.lake.overview import LakeOverview
-from pointline_tui.lake.summary import TableSummary
 from pointline_tui.storage.models import Finding
 from pointline_tui.text import one_line, safe_text
 from pointline_tui.widgets.frame_table import Column
@@ -30,7 +26,11 @@ from pointline_tui.widgets.lake_tree import ERROR_MARK, WARNING_MARK, LakeNode
 from pointline_tui.widgets.size_histogram import histogram_text
 
 if TYPE_CHECKING:
+    import polars as pl
+
+    from pointline_tui.lake.overview import LakeOverview
     from pointline_tui.lake.reader import LakeReader
+    from pointline_tui.lake.summary import TableSummary
 
 # Figures in at most four characters, so that files, small files and bytes show next to
 # exchange and date at 80 columns; the summary above the list has them in full.
@@ -113,6 +113,10 @@ def detail_findings(reader: LakeReader, node: LakeNode) -> tuple[Finding, ...]:
 
 def build_detail(reader: LakeReader, node: LakeNode) -> Detail:
     """Compute the detail of ``node`` (runs in a worker thread)."""
+    import polars as pl  # here, not at import: the first paint does without
+
+    from pointline_tui.lake.histogram import size_histogram
+
     if node.kind in ("lake", "group"):
         overview = reader.lake_overview()
         entries = reader.catalog()

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-import polars as pl
+from typing import TYPE_CHECKING
+
 from textual.message import Message
 
 from pointline_tui.lake.catalog import TableEntry
-from pointline_tui.lake.plan import PartitionKey
 from pointline_tui.screens.lake_detail import Detail
 from pointline_tui.storage.models import Finding
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from pointline_tui.lake.plan import PartitionKey
 
 
 class CatalogLoaded(Message, namespace="lake_screen"):

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import polars as pl
-
-from pointline_tui.lake.plan import PartitionKey
 from pointline_tui.screens.lake_detail import Detail
 from pointline_tui.widgets.lake_tree import HOT_MARK, LakeNode
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from pointline_tui.lake.plan import PartitionKey
 
 Mark = tuple[str, str | None, date | None]
 """A marked partition: (table, exchange, trading_date); (table, None, None) is a whole table."""
@@ -50,6 +52,8 @@ def listed_partitions(
         return None
     if not detail.partitioned:
         return frame
+    import polars as pl  # loaded with the frame: a first paint has none
+
     return frame.filter(pl.col("trading_date").is_not_null())
 
 

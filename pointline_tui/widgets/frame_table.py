@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import polars as pl
 from rich.text import Text
 from textual.binding import Binding
 from textual.coordinate import Coordinate
@@ -15,6 +14,9 @@ from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey
 
 from pointline_tui.text import one_line
+
+if TYPE_CHECKING:
+    import polars as pl
 
 Formatter = Callable[[Any], str]
 
@@ -88,14 +90,37 @@ class FrameTable(DataTable[Text]):
         self.page_size = page_size
         self.sortable = sortable or tuple(c.name for c in columns)
         self.marker = marker
-        self.source = pl.DataFrame()
-        """Everything given to ``show``; ``frame`` is what the filter keeps of it."""
-        self.frame = pl.DataFrame()
+        self._source: pl.DataFrame | None = None
+        self._frame: pl.DataFrame | None = None
         self.filter_text = ""
         self.page_index = 0
         self.sort_column: str | None = None
         self.sort_descending = False
         self.total_rows = 0
+
+    # Empty until the first ``show``, and made then: a table on the first screen, still
+    # hidden, must not load polars before the screen paints.
+    @property
+    def source(self) -> pl.DataFrame:
+        """Everything given to ``show``; ``frame`` is what the filter keeps of it."""
+        if self._source is None:
+            self._source = _empty()
+        return self._source
+
+    @source.setter
+    def source(self, frame: pl.DataFrame) -> None:
+        self._source = frame
+
+    @property
+    def frame(self) -> pl.DataFrame:
+        """The rows of ``source`` the filter keeps."""
+        if self._frame is None:
+            self._frame = _empty()
+        return self._frame
+
+    @frame.setter
+    def frame(self, frame: pl.DataFrame) -> None:
+        self._frame = frame
 
     def on_mount(self) -> None:
         self._add_columns()
@@ -189,6 +214,8 @@ class FrameTable(DataTable[Text]):
         frame = self._sorted()
         if frame.is_empty() or not set(values) <= set(frame.columns):
             return False
+        import polars as pl
+
         matches = pl.all_horizontal(pl.col(k).eq_missing(v) for k, v in values.items())
         hits = frame.with_row_index("__row__").filter(matches)
         if hits.is_empty():
@@ -317,7 +344,15 @@ def _matching(frame: pl.DataFrame, text: str) -> pl.DataFrame:
     """The rows of ``frame`` in which some column's text contains ``text``, ignoring case."""
     if not text or frame.is_empty():
         return frame
+    import polars as pl
+
     row_text = pl.concat_str(
         [pl.col(c).cast(pl.String) for c in frame.columns], separator=" ", ignore_nulls=True
     )
     return frame.filter(row_text.str.to_lowercase().str.contains(text.lower(), literal=True))
+
+
+def _empty() -> pl.DataFrame:
+    import polars as pl
+
+    return pl.DataFrame()

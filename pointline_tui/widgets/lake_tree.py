@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import polars as pl
 from rich.text import Text
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
@@ -15,6 +14,9 @@ from pointline_tui.formatting import count
 from pointline_tui.lake.catalog import TableEntry
 from pointline_tui.storage.models import Finding
 from pointline_tui.text import one_line
+
+if TYPE_CHECKING:
+    import polars as pl
 
 NodeKind = Literal["lake", "group", "table", "exchange", "partition"]
 
@@ -120,6 +122,8 @@ class LakeTree(Tree[LakeNode]):
 
     def show_partitions(self, table: str, stats: pl.DataFrame) -> None:
         """Add the exchanges of ``table`` (each with its partition and hot counts)."""
+        import polars as pl  # loaded with the statistics: a first paint has none
+
         self._stats[table] = stats
         unpartitioned = (
             stats.is_empty() or stats.get_column("exchange").null_count() == stats.height

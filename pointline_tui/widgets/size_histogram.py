@@ -8,7 +8,7 @@ from rich.text import Text
 
 from pointline_tui.formatting import count, human_bytes, short_bytes, short_count
 from pointline_tui.lake.histogram import MIB, SizeBucket
-from pointline_tui.lake.partitions import SMALL_FILE_BYTES
+from pointline_tui.lake.thresholds import SMALL_FILE_BYTES
 
 BAR_WIDTH = 7
 """Cells per bar: two bars and their figures fit the detail pane at 80 columns."""

@@ -15,7 +15,6 @@ from textual.widgets import Static
 from pointline_tui.app import PointlineApp, build_app
 from pointline_tui.lake.hot import hot_partitions
 from pointline_tui.lake.reader import LakeReader
-from pointline_tui.lake.stats_cache import StatsCache
 from pointline_tui.screens.compact import CompactPlanScreen
 from pointline_tui.screens.compact_progress import CompactProgressScreen
 from pointline_tui.screens.dialogs import READ_ONLY, ConfirmModal
@@ -260,10 +259,9 @@ async def test_a_lake_gone_from_under_it_says_so_and_the_app_runs_on(demo_lake: 
 async def test_a_second_console_reads_the_tables_from_the_statistics_cache(
     demo_lake: Path, tmp_path: Path
 ) -> None:
-    cache = StatsCache(tmp_path / "cache")
     seen = []
     for _ in range(2):
-        app = build_app(demo_lake, cache=cache)
+        app = build_app(demo_lake, cache_folder=tmp_path / "cache")
         async with app.run_test(size=(80, 24)) as pilot:
             screen = await open_hot(pilot)
             seen.append(str(screen.query_one("#hot-progress", Static).render()))

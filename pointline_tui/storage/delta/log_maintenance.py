@@ -19,9 +19,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import polars as pl
-
-from pointline_tui.storage.delta.check import ensure_sound
 from pointline_tui.storage.delta.layout import table_path
 from pointline_tui.storage.delta.log import DELTA_LOG, LogListing, list_log, newest_checkpoint
 from pointline_tui.storage.log_models import CheckpointReport, LogCleanupReport
@@ -295,6 +292,7 @@ class DeltaLogMaintenance:
         ``scan_files``: nor in its files (a walk of every folder).
         """
         from pointline_tui.storage.delta._tables import require_table
+        from pointline_tui.storage.delta.check import ensure_sound
 
         dt = require_table(path, table_name)
         ensure_sound(self.silver_root, table_name, table=dt, scan_files=scan_files)
@@ -316,6 +314,8 @@ def _check_kept_checkpoint(
     problem = None if parts else "is not a plain or multi-part parquet checkpoint"
     if declared and len(parts) != max(declared):
         problem = f"has {len(parts)} of its {max(declared)} parts"
+    import polars as pl  # a plan of the clean-up needs none
+
     for name, size in parts:
         try:
             if not size:
