@@ -34,7 +34,7 @@ from pointline_tui.lake.rows import partition_rows
 from pointline_tui.lake.stats_cache import StatsCache, TableFiles, advance
 from pointline_tui.lake.summary import TableSummary, build_summary
 from pointline_tui.lake.thresholds import HOT_MIN_SMALL_FILES, SMALL_FILE_BYTES
-from pointline_tui.storage.delta.check import check_table
+from pointline_tui.storage.delta.check import check_files, check_table
 from pointline_tui.storage.delta.files import files_frame
 from pointline_tui.storage.delta.layout import inside
 from pointline_tui.storage.delta.log import LogListing, list_log, log_signature
@@ -53,6 +53,9 @@ if TYPE_CHECKING:
 _READ_ERRORS = (OSError, pl.exceptions.PolarsError)
 """What reading a table's log or files raises when something on disk is wrong (and delta-rs's
 ``DeltaError``, imported only once an error needs it: a cached lake never loads delta-rs)."""
+
+_UNWALKED = frozenset({"outside_lake", "not_delta", "empty_folder"})
+"""Log findings after which ``check`` walks no folder."""
 
 FilesLoad = Literal["cache", "incremental", "full"]
 """How a table's files were last read: the cache file as it was, the cache (or the files in
@@ -276,36 +279,61 @@ class LakeReader:
             UnknownTableError: ``name`` is not a plain folder name.
             TableNotFoundError: the folder is gone.
         """
+        if scan_files:
+            return self._scan(name)
         path = table_dir(self._root, name)
         slot = self._slot(name)
         with slot.lock:
-            if not scan_files and (cached := self._cached_findings(name, slot)) is not None:
+            if (cached := self._cached_findings(name, slot)) is not None:
                 return cached
             try:
                 dt = self._handle(name, slot)
             except (DamagedTableError, TableNotFoundError):
-                return check_table(self._root, name, scan_files=scan_files)
-            key = (dt.version(), scan_files)
+                return check_table(self._root, name, scan_files=False)
+            key = (dt.version(), False)
             if key not in slot.health:
-                listing = None if scan_files else _listing(path)  # before: a commit may come
-                # Scanning compares the files on disk with the version's: the kept ones; the
-                # log's part is the log's findings, when known at this version.
-                log = self._cached_findings(name, slot) if scan_files else None
+                listing = _listing(path)  # before: a commit may come
                 with _read_errors(name):
-                    files = self._files(name, slot).files if scan_files else None
                     slot.health[key] = check_table(
-                        self._root,
-                        path.name,
-                        table=dt,
-                        files=files,
-                        scan_files=scan_files,
-                        replayed=slot.replayed,
-                        log_findings=log,
+                        self._root, path.name, table=dt, scan_files=False, replayed=slot.replayed
                     )
                 kept = slot.files
                 if self._cache and listing and kept is not None and kept.version == key[0]:
                     self._cache.store_findings(kept, listing, slot.health[key])
             return slot.health[key]
+
+    def _scan(self, name: str) -> tuple[Finding, ...]:
+        """``health`` with the files: the log's findings, then a walk of the folders.
+
+        The walk (seconds on a big table) compares the kept files with the folders without
+        holding the table's lock: the table's other queries go on meanwhile.
+        """
+        log = self.health(name, scan_files=False)
+        slot = self._slot(name)
+        with slot.lock:
+            try:
+                kept = self._files(name, slot)
+            except (DamagedTableError, TableNotFoundError, StorageOperationError):
+                return check_table(self._root, name)
+            key = (kept.version, True)
+            if key in slot.health:
+                return slot.health[key]
+        if any(f.kind in _UNWALKED for f in log):
+            found = log  # the table folder or its log leads out of the lake: nothing is walked
+        else:
+            with _read_errors(name):
+                found = check_files(
+                    self._root,
+                    name,
+                    kept.files,
+                    kept.version,
+                    kept.partition_columns,
+                    log_findings=log,
+                )
+        with slot.lock:
+            if slot.files is kept:  # not refreshed meanwhile: still the answer for them
+                slot.health[key] = found
+        return found
 
     def _cached_findings(self, name: str, slot: _Slot) -> tuple[Finding, ...] | None:
         """The log's findings at the kept files' version, from memory or the cache file.

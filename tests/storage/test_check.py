@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from deltalake import DeltaTable, write_deltalake
 
+from pointline_tui.lake import LakeReader
 from pointline_tui.storage.delta import DeltaEventStore
 from pointline_tui.storage.delta.check import KINDS, check_table, ensure_sound
 from pointline_tui.storage.models import (
@@ -208,6 +209,24 @@ def test_check_reports_exactly_the_damage(
     assert [f.severity for f in findings] == sorted(
         (f.severity for f in findings), key=["error", "warning", "info"].index
     ), "errors first"
+
+
+@pytest.mark.parametrize("name", ERROR_DAMAGE)
+def test_the_console_finds_the_same_as_check(
+    name: str, template: Path, null_template: Path, tmp_path: Path
+) -> None:
+    # The console checks the log, then walks the folders against the files it keeps.
+    case = damaged(name, template, null_template, tmp_path)
+    assert rows(LakeReader(case.root).health("trades")) == case.expected
+
+
+def test_the_console_finds_orphans_and_staging_files_as_check_does(lake: Path) -> None:
+    rel, _ = first_file(lake)
+    shutil.copy(lake / "trades" / rel, lake / "trades" / f"{rel}#1")
+    shutil.copy(lake / "trades" / rel, lake / "trades" / rel.replace(".parquet", "-copy.parquet"))
+    found = LakeReader(lake).health("trades")
+    assert rows(found) == rows(check_table(lake, "trades"))
+    assert {f.kind for f in found} == {"orphan_file", "staging_file"}
 
 
 def test_a_damaged_commit_behind_the_newest_checkpoint_is_a_warning(lake: Path) -> None:

@@ -111,7 +111,6 @@ def check_table(
     loads: bool = False,
     errors_only: bool = False,
     replayed: int | None = None,
-    log_findings: Sequence[Finding] | None = None,
 ) -> tuple[Finding, ...]:
     """Diagnose the folder ``name`` of the lake at ``silver_root``.
 
@@ -133,9 +132,6 @@ def check_table(
         replayed: ``table`` was loaded just before at this version: delta-rs parsed every
             commit it replayed to get there (it fails on a line that does not parse), so
             those are not read again. Not for a handle kept while the log may have changed.
-        log_findings: what checking the log alone (``scan_files=False``) found at this very
-            listing, already known: with ``table`` and ``files``, only the files are checked
-            (older commits than the newest checkpoint are then not read).
 
     Returns:
         The findings, errors first; empty for a sound table.
@@ -166,19 +162,6 @@ def check_table(
             _not_delta(report, path)
         return _sorted(report)
     listing = list_log(log_dir)
-    if log_findings is not None and table is not None and files is not None:
-        report.findings = list(log_findings)
-        _scan(
-            report,
-            path,
-            listing,
-            table,
-            files,
-            deep=deep,
-            partitions=partitions,
-            errors_only=errors_only,
-        )
-        return _sorted(report)
     _check_listing(report, listing)
     _check_checkpoint(report, log_dir, listing)
     dt, load_error = table, None
@@ -209,42 +192,52 @@ def check_table(
         return _sorted(report)
     _downgrade_checkpoint(report, readable=True)
     if scan_files and dt is not None:
-        _scan(
+        _check_files(
             report,
             path,
             listing,
-            dt,
-            files,
+            files_frame(dt) if files is None else files,
+            dt.version(),
+            partitioned=is_event_partitioned(dt.metadata().partition_columns),
             deep=deep,
             partitions=partitions,
-            errors_only=errors_only,
+            unreferenced=not errors_only,
         )
     return _sorted(report)
 
 
-def _scan(
-    report: _Report,
-    path: Path,
-    listing: LogListing,
-    dt: DeltaTable,
-    files: pl.DataFrame | None,
+def check_files(
+    silver_root: Path,
+    name: str,
+    files: pl.DataFrame,
+    version: int,
+    partition_columns: Sequence[str],
     *,
-    deep: bool,
-    partitions: Iterable[PartitionKey] | None,
-    errors_only: bool,
-) -> None:
-    """The files' findings of version ``dt`` (its ``files``, when already read)."""
+    log_findings: Iterable[Finding],
+) -> tuple[Finding, ...]:
+    """``check_table``'s findings when the log's part is known, plus the files'.
+
+    ``log_findings`` are its ``scan_files=False`` findings at ``version``; a walk of the
+    folders is compared with ``files``, that version's active files (``files.FILES_SCHEMA``).
+
+    Reads no log but its listing, and opens nothing with delta-rs: a caller holding the files
+    may walk the folders (seconds on a big table) without holding anything else.
+    """
+    report = _Report(Path(silver_root), name)
+    report.findings = list(log_findings)
+    path = report.root / name
     _check_files(
         report,
         path,
-        listing,
-        files_frame(dt) if files is None else files,
-        dt.version(),
-        partitioned=is_event_partitioned(dt.metadata().partition_columns),
-        deep=deep,
-        partitions=partitions,
-        unreferenced=not errors_only,
+        list_log(path / DELTA_LOG),
+        files,
+        version,
+        partitioned=is_event_partitioned(partition_columns),
+        deep=False,
+        partitions=None,
+        unreferenced=True,
     )
+    return _sorted(report)
 
 
 def ensure_sound(
