@@ -80,10 +80,12 @@ class _Slot:
     replayed: int | None = None
     """The version delta-rs loaded this table at since the last refresh: the commits it
     replayed parsed then, so ``check`` need not read them (``None``: none loaded since)."""
+    unsaved: bool = False
+    """``files`` are newer than the cache file (a refresh that left the write to ``save``)."""
 
     def clear(self) -> None:
         self.table, self.files, self.loaded_by, self.view = None, None, None, None
-        self.health, self.replayed = {}, None
+        self.health, self.replayed, self.unsaved = {}, None, False
 
     def identity(self) -> tuple[int, str | None] | None:
         """The version held and the table's id (``None``: nothing read yet)."""
@@ -448,7 +450,7 @@ class LakeReader:
 
     # -- keeping tables -----------------------------------------------------------------------
 
-    def refresh(self, name: str | None = None) -> tuple[str, ...]:
+    def refresh(self, name: str | None = None, *, save: bool = True) -> tuple[str, ...]:
         """Bring kept tables up to date, reading only the commits made since.
 
         Tables not read yet are left alone (they are read fresh when first used). A table
@@ -458,6 +460,8 @@ class LakeReader:
         Args:
             name: the table to refresh; ``None`` refreshes every kept table, silently
                 dropping those that fail.
+            save: write the cache files now; ``False`` leaves that to ``save``, for a caller
+                that shows the new figures first (a 200,000-file table's file takes ~0.1 s).
 
         Returns:
             The names of the tables whose version changed.
@@ -488,7 +492,7 @@ class LakeReader:
                     if not (table_dir(self._root, table) / DELTA_LOG).is_dir():
                         raise FileNotFoundError(f"no {DELTA_LOG}")
                     if slot.files is not None:
-                        self._read_files(table, slot, target=None)
+                        self._read_files(table, slot, target=None, save=save)
                     if slot.table is not None:
                         _follow(slot.table, None if slot.files is None else slot.files.version)
                 except Exception as err:  # delta-rs raises several unrelated types
@@ -501,6 +505,18 @@ class LakeReader:
                 if slot.identity() != before:
                     changed.append(table)
         return tuple(changed)
+
+    def save(self) -> None:
+        """Write the cache files a ``refresh(save=False)`` left, outside the tables' locks."""
+        if self._cache is None:
+            return
+        with self._slots_lock:
+            slots = list(self._slots.values())
+        for slot in slots:
+            with slot.lock:
+                files, slot.unsaved = slot.files if slot.unsaved else None, False
+            if files is not None:  # immutable: written while the table's queries go on
+                self._cache.store(files)
 
     def _slot(self, name: str) -> _Slot:
         with self._slots_lock:
@@ -544,7 +560,7 @@ class LakeReader:
             slot.table, slot.replayed = dt, dt.version()
         return slot.table
 
-    def _read_files(self, name: str, slot: _Slot, *, target: int | None) -> None:
+    def _read_files(self, name: str, slot: _Slot, *, target: int | None, save: bool = True) -> None:
         """Bring ``slot.files`` to version ``target`` (default: the newest).
 
         From the files in memory, else the cache's, plus the JSON commits made since when
@@ -568,15 +584,18 @@ class LakeReader:
             slot.replayed = files.version
         elif files is not base:
             how = "incremental"
+        unsaved = slot.unsaved and files is base  # a write still due stays due
         if self._cache is not None and files.signature:
-            if files is not base:
+            if files is not base and save:
                 self._cache.store(files)
+            elif files is not base:
+                unsaved = True
             elif how == "cache":  # the statistics file beside may be gone or damaged
                 self._cache.keep_stats(files)
         rejected = how == "full" and base is not None  # maybe another table's log now
         if slot.table is not None and (rejected or slot.table.version() > files.version):
             slot.table = None  # reopened at the files' version when needed
-        slot.files, slot.loaded_by = files, how
+        slot.files, slot.loaded_by, slot.unsaved = files, how, unsaved
 
     def _full_load(
         self, name: str, path: Path, listing: LogListing | None, target: int | None

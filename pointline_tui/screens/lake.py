@@ -506,10 +506,11 @@ class LakeScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="catalog", exit_on_error=False)
     def _refresh(self) -> None:
         reader = lake_context(self).reader
-        changed = reader.refresh()
+        changed = reader.refresh(save=False)  # the figures first, then the cache files
         entries = reader.catalog()
         self.post_message(CatalogLoaded(entries, changed))
         self._check_tables(entries)
+        reader.save()
 
     def action_history(self) -> None:
         table = scope.delta_table(self.selected)

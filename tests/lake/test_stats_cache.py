@@ -724,3 +724,20 @@ def test_a_store_prunes_at_most_now_and_then(silver: Path, cache: StatsCache) ->
     write_trades(silver, {HOT: 1})
     reader.refresh("trades")
     assert not scratch_file.exists()
+
+
+def test_a_refresh_can_leave_the_cache_write_for_later(
+    event_lake: Path, cache: StatsCache, other_process: ProcessPoolExecutor
+) -> None:
+    session = warm(event_lake, cache)
+    before = cached(cache, event_lake)
+    run(other_process, _append, str(event_lake), "okx", "2024-05-03", 5)
+    assert session.refresh(save=False) == ("trades",)
+    assert_like_delta_rs(session, event_lake)  # the figures are new at once
+    assert cached(cache, event_lake).version == before.version  # the file is not yet
+    session.refresh()  # nothing new: the write stays due
+    session.save()
+    assert cached(cache, event_lake).version == before.version + 1
+    last = LakeReader(event_lake, cache=cache)
+    assert_like_delta_rs(last, event_lake)
+    assert (last.last_load("trades"), last.tables_opened) == ("cache", 0)
