@@ -79,7 +79,10 @@ class HeatMapScreen(Screen[None]):
                 f"{one_line(self.table)} has no partitions by exchange and trading date"
             )
         grid.show(message.heat)
-        grid.focus()  # a focus asked for while it was loading does not take
+        # A focus asked for while it was loading does not take, nor always one asked for in
+        # the same turn as its loading ends: ask again once the screen has refreshed.
+        grid.focus()
+        self.call_after_refresh(grid.focus)
 
     @on(HeatMapGrid.CellHighlighted)
     def _highlighted(self, event: HeatMapGrid.CellHighlighted) -> None:
