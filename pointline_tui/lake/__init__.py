@@ -6,8 +6,9 @@ such as the catalog a first paint lists the lake with, does not import polars.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from pointline_tui.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from pointline_tui.lake.catalog import LakeCatalog, TableEntry, TableGroup, TableState
@@ -65,10 +66,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> object:
-    module = _MODULES.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value  # the next lookup is a plain one
-    return value
+__getattr__ = lazy_exports(__name__, _MODULES)

@@ -584,18 +584,18 @@ class LakeReader:
             slot.replayed = files.version
         elif files is not base:
             how = "incremental"
-        unsaved = slot.unsaved and files is base  # a write still due stays due
+        changed = files is not base
         if self._cache is not None and files.signature:
-            if files is not base and save:
+            if changed and save:
                 self._cache.store(files)
-            elif files is not base:
-                unsaved = True
             elif how == "cache":  # the statistics file beside may be gone or damaged
                 self._cache.keep_stats(files)
         rejected = how == "full" and base is not None  # maybe another table's log now
         if slot.table is not None and (rejected or slot.table.version() > files.version):
             slot.table = None  # reopened at the files' version when needed
-        slot.files, slot.loaded_by, slot.unsaved = files, how, unsaved
+        slot.files, slot.loaded_by = files, how
+        if changed:  # else a write still due stays due
+            slot.unsaved = not save and bool(files.signature)
 
     def _full_load(
         self, name: str, path: Path, listing: LogListing | None, target: int | None

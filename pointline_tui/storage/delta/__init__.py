@@ -6,8 +6,9 @@ the log listing the statistics cache reads, does not import delta-rs.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from pointline_tui.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from pointline_tui.storage.delta.dimension_store import DeltaDimensionStore
@@ -30,10 +31,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> object:
-    module = _MODULES.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value  # the next lookup is a plain one
-    return value
+__getattr__ = lazy_exports(__name__, _MODULES)

@@ -104,7 +104,6 @@ def check_table(
     name: str,
     *,
     table: DeltaTable | None = None,
-    files: pl.DataFrame | None = None,
     deep: bool = False,
     scan_files: bool = True,
     partitions: Iterable[PartitionKey] | None = None,
@@ -118,8 +117,6 @@ def check_table(
         silver_root: the lake root; nothing outside it is ever followed.
         name: the table's folder name.
         table: the table already opened (at its latest version), to spare a second log load.
-        files: ``table``'s active files (``files.FILES_SCHEMA``), already read: they are not
-            asked of delta-rs again, so ``table`` may be a handle opened without files.
         deep: also read every referenced file's parquet footer and compare its row count.
         scan_files: walk the table's folders for missing, resized, orphaned and staging files
             and symlinks leading out. Without it only the log is checked.
@@ -196,7 +193,7 @@ def check_table(
             report,
             path,
             listing,
-            files_frame(dt) if files is None else files,
+            files_frame(dt),
             dt.version(),
             partitioned=is_event_partitioned(dt.metadata().partition_columns),
             deep=deep,
