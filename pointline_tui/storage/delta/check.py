@@ -466,7 +466,8 @@ class _Disk:
     files: dict[str, int] = field(default_factory=dict)
     """Plain files: relative path -> size in bytes."""
     links: list[str] = field(default_factory=list)
-    staging: list[str] = field(default_factory=list)
+    staging: dict[str, int] = field(default_factory=dict)
+    """Files a killed writer left half-made: relative path -> size in bytes."""
 
 
 def walk_table(path: Path, *, under: Iterable[str] = ("",)) -> _Disk:
@@ -484,13 +485,16 @@ def walk_table(path: Path, *, under: Iterable[str] = ("",)) -> _Disk:
             if entry.name[0] in "._":
                 continue  # the log, locks and hidden files
             rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
-            info = entry.stat(follow_symlinks=False)
+            try:
+                info = entry.stat(follow_symlinks=False)
+            except FileNotFoundError:
+                continue  # gone since the listing (a writer renamed its staging file): unseen
             if stat.S_ISLNK(info.st_mode):
                 disk.links.append(rel)
             elif stat.S_ISDIR(info.st_mode):
                 stack.append(rel)
             elif _STAGING.search(entry.name):
-                disk.staging.append(rel)
+                disk.staging[rel] = info.st_size
             elif stat.S_ISREG(info.st_mode):
                 disk.files[rel] = info.st_size
     return disk
@@ -569,7 +573,7 @@ def _check_files(
             _check_footer(report, path, rel, rows, part)
     if wanted is not None or not unreferenced:
         return
-    staging = [(rel, os.stat(path / rel, follow_symlinks=False).st_size) for rel in disk.staging]
+    staging = list(disk.staging.items())
     staging += [(f"{DELTA_LOG}/{name}", size) for name, size in listing.temporary]
     for rel, size in staging:
         report.add(
