@@ -8,6 +8,7 @@ from pathlib import Path
 
 from textual.pilot import Pilot
 
+from pointline_tui.widgets.heat_map import HeatMapGrid
 from tests.lake.conftest import write_trades
 from tests.snapshots.frozen import frozen_app
 from tests.snapshots.test_screens import SIZES, select, steps
@@ -33,7 +34,7 @@ class TestPictures:
         assert snap_compare(frozen_app(frozen_lake), terminal_size=size, run_before=run)
 
     def test_heat_map(self, snap_compare, frozen_lake: Path, size) -> None:
-        run = steps(select("trades"), "g")
+        run = steps(select("trades"), "g", grid_focused)
         assert snap_compare(frozen_app(frozen_lake), terminal_size=size, run_before=run)
 
     def test_heat_map_of_months(self, snap_compare, frozen_lake: Path, size) -> None:
@@ -48,7 +49,7 @@ class TestPictures:
             },
         )
         # From the worst partition (May 2): June, then on to binance-futures' June 11.
-        run = steps(select("trades"), "g", "right_square_bracket", *["right"] * 9)
+        run = steps(select("trades"), "g", grid_focused, "right_square_bracket", *["right"] * 9)
         assert snap_compare(frozen_app(frozen_lake), terminal_size=size, run_before=run)
 
     def test_rows(self, snap_compare, frozen_lake: Path, size) -> None:
@@ -58,3 +59,14 @@ class TestPictures:
     def test_rows_divided(self, snap_compare, frozen_lake: Path, size) -> None:
         run = steps(select("trades"), partition("trades", *HOT), "p", "d", "down", "down")
         assert snap_compare(frozen_app(frozen_lake), terminal_size=size, run_before=run)
+
+
+async def grid_focused(pilot: Pilot) -> None:
+    """Wait for the heat map's grid to take the focus its screen gives it once loaded (under
+    load that lands a few refreshes after the workers are done); its keys are in the footer."""
+    for _ in range(500):
+        if isinstance(pilot.app.focused, HeatMapGrid):
+            await pilot.pause()
+            return
+        await pilot.pause(0.01)
+    raise AssertionError("the heat map's grid never took the focus")
