@@ -8,6 +8,7 @@ import polars as pl
 
 from pointline_tui.lake.thresholds import HOT_MIN_SMALL_FILES, SMALL_FILE_BYTES
 from pointline_tui.storage.delta.files import UTC_US
+from pointline_tui.storage.schemas import EVENT_PARTITION_COLUMNS
 
 STATS_SCHEMA = pl.Schema(
     {
@@ -81,6 +82,20 @@ def partition_stats(
         .with_columns(hot=pl.col("small_files") >= hot_min_small_files)
     )
     return stats.select(STATS_SCHEMA.names()).cast(STATS_SCHEMA).sort("exchange", "trading_date")
+
+
+def restated(stats: pl.DataFrame, files: pl.DataFrame, touched: pl.DataFrame) -> pl.DataFrame:
+    """``partition_stats(files)`` (default thresholds) from the statistics of older files.
+
+    Args:
+        stats: ``partition_stats`` of the older files, at the default thresholds.
+        files: the files now.
+        touched: the (exchange, trading_date) of every partition whose files changed since.
+    """
+    keys = list(EVENT_PARTITION_COLUMNS)
+    kept = stats.join(touched, on=keys, how="anti", nulls_equal=True)
+    again = partition_stats(files.join(touched, on=keys, how="semi", nulls_equal=True))
+    return pl.concat([kept, again]).sort(keys)
 
 
 def partition_files(

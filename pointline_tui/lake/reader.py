@@ -179,8 +179,8 @@ class LakeReader:
         """
         with self._locked(name) as slot:
             dt = self._handle(name, slot)  # first: it may read the files again
-            files = self._files(name, slot).files
-            return build_summary(name, dt, files, parts.partition_stats(files))
+            files = self._files(name, slot)
+            return build_summary(name, dt, files.files, files.stats)
 
     def partitioned(self, name: str) -> bool:
         """Whether table ``name`` is partitioned by exchange and trading date (the one rule).
@@ -213,10 +213,12 @@ class LakeReader:
             ValueError: invalid thresholds.
             UnknownTableError, TableNotFoundError, DamagedTableError: as ``summary``.
         """
+        with self._locked(name) as slot:
+            files = self._files(name, slot)
+        if (small_file_bytes, hot_min_small_files) == (SMALL_FILE_BYTES, HOT_MIN_SMALL_FILES):
+            return files.stats
         return parts.partition_stats(
-            self.active_files(name),
-            small_file_bytes=small_file_bytes,
-            hot_min_small_files=hot_min_small_files,
+            files.files, small_file_bytes=small_file_bytes, hot_min_small_files=hot_min_small_files
         )
 
     def partition_files(
@@ -618,6 +620,7 @@ class LakeReader:
             table_id=str(metadata.id),
             partition_columns=tuple(metadata.partition_columns),
             files=files,
+            stats=parts.partition_stats(files),
         )
 
     def _open_for_catalog(self, name: str, path: Path) -> None:

@@ -45,7 +45,7 @@ from pointline_tui.lake.cache_files import (
 )
 from pointline_tui.lake.cached_findings import findings_from_json, findings_to_json
 from pointline_tui.lake.cached_stats import read_stats, stats_body
-from pointline_tui.lake.partitions import partition_stats
+from pointline_tui.lake.partitions import partition_stats, restated
 from pointline_tui.storage.delta.files import FILES_SCHEMA
 from pointline_tui.storage.delta.log import (
     LogListing,
@@ -55,7 +55,7 @@ from pointline_tui.storage.delta.log import (
     on_disk,
 )
 from pointline_tui.storage.models import Finding
-from pointline_tui.storage.schemas import is_event_partitioned
+from pointline_tui.storage.schemas import EVENT_PARTITION_COLUMNS, is_event_partitioned
 
 _KEY = "pointline-tui-stats"
 """The Parquet key-value metadata entry holding a cache file's header."""
@@ -77,6 +77,8 @@ class TableFiles:
     partition_columns: tuple[str, ...]
     files: pl.DataFrame
     """The active files (``storage.delta.files.FILES_SCHEMA``)."""
+    stats: pl.DataFrame
+    """``partition_stats(files)`` at the default thresholds: every view of the table asks."""
 
 
 class _Unusual(Exception):
@@ -115,7 +117,7 @@ def advance(
     ):
         return None
     try:
-        files = _apply(cached, log_dir, versions)
+        files, touched = _apply(cached, log_dir, versions)
     except (_Unusual, ValueError, OSError):
         return None
     signature = log_signature(log_dir, listing, newest)
@@ -128,11 +130,17 @@ def advance(
         table_id=cached.table_id,
         partition_columns=cached.partition_columns,
         files=files,
+        # Only the partitions the commits touched are grouped again.
+        stats=restated(cached.stats, files, touched),
     )
 
 
-def _apply(cached: TableFiles, log_dir: Path, versions: range) -> pl.DataFrame:
-    """The files after the commits ``versions`` (``_Unusual``: not only plain adds/removes)."""
+def _apply(cached: TableFiles, log_dir: Path, versions: range) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The files after the commits ``versions``, and the partitions whose files changed.
+
+    Raises:
+        _Unusual: a commit holds more than plain adds and removes.
+    """
     partitioned = is_event_partitioned(cached.partition_columns)
     dropped: set[str] = set()
     added: dict[str, tuple[object, ...]] = {}
@@ -158,9 +166,11 @@ def _apply(cached: TableFiles, log_dir: Path, versions: range) -> pl.DataFrame:
             added.pop(path, None)
         added.update(adds)
         dropped |= removes | adds.keys()
-    kept = cached.files.filter(~pl.col("path").is_in(list(dropped))) if dropped else cached.files
+    gone = pl.col("path").is_in(list(dropped))
+    kept = cached.files.filter(~gone) if dropped else cached.files
+    touched = cached.files.filter(gone).select(EVENT_PARTITION_COLUMNS) if dropped else None
     if not added:
-        return kept
+        return kept, _partitions_of(touched)
     new = pl.DataFrame(
         list(added.values()),
         schema={
@@ -184,7 +194,18 @@ def _apply(cached: TableFiles, log_dir: Path, versions: range) -> pl.DataFrame:
         "exchange",
         "trading_date",
     )
-    return pl.concat([kept, new.cast(FILES_SCHEMA)], how="vertical")
+    new = new.cast(FILES_SCHEMA)
+    return pl.concat([kept, new], how="vertical"), _partitions_of(
+        touched, new.select(EVENT_PARTITION_COLUMNS)
+    )
+
+
+def _partitions_of(*keys: pl.DataFrame | None) -> pl.DataFrame:
+    """The distinct (exchange, trading_date) of ``keys``."""
+    frames = [k for k in keys if k is not None]
+    if not frames:
+        return pl.DataFrame(schema=FILES_SCHEMA).select(EVENT_PARTITION_COLUMNS)
+    return pl.concat(frames).unique()
 
 
 def _add_row(path: str, add: dict[str, object], *, partitioned: bool) -> tuple[object, ...]:
@@ -289,6 +310,7 @@ class StatsCache:
             table_id=table_id,
             partition_columns=tuple(columns),
             files=files,
+            stats=partition_stats(files),
         )
 
     def store(self, entry: TableFiles) -> bool:
@@ -322,7 +344,7 @@ class StatsCache:
         """What ``stats`` prints, read later without polars (``cached_stats``)."""
         if not entry.signature:
             return  # never matches a log: no use
-        rows = partition_stats(entry.files).iter_rows(named=True)
+        rows = entry.stats.iter_rows(named=True)
         body = stats_body(entry.path, entry.version, entry.signature, rows)
         write_atomically(self._folder, stats_file(self.file_for(entry.path)), body)
 

@@ -11,6 +11,7 @@ from deltalake import DeltaTable
 from polars.testing import assert_frame_equal
 
 from pointline_tui.lake import LakeReader
+from pointline_tui.lake.partitions import partition_stats
 from pointline_tui.lake.rows import partition_rows
 from pointline_tui.lake.stats_cache import TableFiles
 from pointline_tui.storage.delta import DeltaEventStore
@@ -153,7 +154,11 @@ def test_a_deep_page_reads_only_the_files_holding_it(event_lake: Path) -> None:
 @pytest.mark.parametrize("offset", [0, 95, 175])
 def test_files_without_row_counts_are_paged_by_scanning(event_lake: Path, offset: int) -> None:
     table = event_lake / "trades"
-    files = LakeReader(event_lake).active_files("trades")
+    files = (
+        LakeReader(event_lake)
+        .active_files("trades")
+        .with_columns(rows=pl.lit(None, dtype=pl.Int64))
+    )
     dt = DeltaTable(str(table))
     unknown = TableFiles(
         path=table.resolve(),
@@ -161,7 +166,8 @@ def test_files_without_row_counts_are_paged_by_scanning(event_lake: Path, offset
         signature="",
         table_id=str(dt.metadata().id),
         partition_columns=tuple(dt.metadata().partition_columns),
-        files=files.with_columns(rows=pl.lit(None, dtype=pl.Int64)),
+        files=files,
+        stats=partition_stats(files),
     )
 
     page = partition_rows(unknown, *HOT, offset=offset, limit=10)

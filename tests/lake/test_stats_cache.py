@@ -26,6 +26,7 @@ from pointline_tui.cli import main
 from pointline_tui.lake import LakeReader
 from pointline_tui.lake.cache_files import default_cache_folder, stats_file
 from pointline_tui.lake.cached_stats import load_stats
+from pointline_tui.lake.partitions import partition_stats
 from pointline_tui.lake.stats_cache import StatsCache, TableFiles, advance
 from pointline_tui.storage.delta import DeltaEventStore
 from pointline_tui.storage.delta.check import check_table
@@ -119,6 +120,9 @@ def console_stats(reader: LakeReader) -> pl.DataFrame:
 
 def assert_like_delta_rs(reader: LakeReader, root: Path) -> None:
     assert_frame_equal(console_stats(reader), delta_rs_stats(root / "trades"), check_dtypes=False)
+    # Kept statistics (brought forward partition by partition) are a fresh grouping's, exactly.
+    fresh = partition_stats(reader.active_files("trades"))
+    assert_frame_equal(reader.partition_stats("trades"), fresh)
 
 
 def cache_files(cache: StatsCache) -> list[str]:
