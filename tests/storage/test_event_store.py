@@ -5,11 +5,13 @@ from datetime import date
 from pathlib import Path
 
 import polars as pl
+import pyarrow.parquet as pq
 import pytest
 from deltalake import DeltaTable, write_deltalake
 
 from pointline_tui.storage.contracts import EventStore, PartitionOptimizer, TableVacuum
 from pointline_tui.storage.delta import DeltaEventStore
+from pointline_tui.storage.delta.event_store import UNIQUE_PER_ROW
 from pointline_tui.storage.delta.layout import table_path
 from pointline_tui.storage.models import (
     ConflictError,
@@ -157,6 +159,23 @@ def test_compact_one_partition_keeps_rows_and_leaves_the_others(lake: Path) -> N
         1,
     )
     assert part.bytes_before == report.bytes_before > part.bytes_after == report.bytes_after
+
+
+def test_compacted_files_have_no_dictionary_for_columns_unique_per_row(lake: Path) -> None:
+    DeltaEventStore(lake).compact_partitions("trades", exchange="okx", trading_date=D1)
+    folder = lake / "trades" / "exchange=okx" / f"trading_date={D1.isoformat()}"
+    [compacted] = [
+        uri for uri in DeltaTable(str(lake / "trades")).file_uris() if str(folder) in uri
+    ]
+    chunks = pq.ParquetFile(compacted.removeprefix("file://")).metadata.row_group(0)
+    encodings = {
+        chunks.column(i).path_in_schema: (chunks.column(i).compression, chunks.column(i).encodings)
+        for i in range(chunks.num_columns)
+    }
+    for name, (compression, used) in encodings.items():
+        assert compression == "ZSTD", name
+        dictionary = "RLE_DICTIONARY" in used
+        assert dictionary == (name not in UNIQUE_PER_ROW and name != "is_buyer_maker"), name
 
 
 def test_compact_by_exchange_only_never_merges_partitions(lake: Path) -> None:

@@ -72,15 +72,23 @@ from pointline_tui.storage.schemas import (
 DEFAULT_ORPHAN_MIN_AGE_HOURS = 24
 """A file younger than this that no commit names may still be a write in flight."""
 MB = 1024 * 1024
+UNIQUE_PER_ROW = ("ts_event_us", "ts_local_us", "file_seq", "trade_id")
+"""Event columns whose values are (all but) unique per row: a dictionary of them only costs."""
 COMPACTION_WRITER = WriterProperties(
     compression="ZSTD",
     compression_level=1,
     default_column_properties=ColumnProperties(statistics_enabled="CHUNK"),
+    column_properties={
+        name: ColumnProperties(statistics_enabled="CHUNK", dictionary_enabled=False)
+        for name in UNIQUE_PER_ROW
+    },
 )
 """How compacted files are written. zstd level 1 costs about two thirds of the CPU of
 delta-rs's default level for files ~5 % bigger; per-row-group statistics (what readers prune
 on and the log's statistics come from) without per-page ones save another tenth (64 files of
-1.5 MB: 3.0 s of CPU against 4.9 s; a polars read plus one zstd write takes 2.3 s)."""
+1.5 MB: 3.0 s of CPU against 4.9 s; a polars read plus one zstd write takes 2.3 s). Without a
+dictionary for ``UNIQUE_PER_ROW`` (the writer tries one, then gives up per page): a fifth
+less CPU again and files ~8 % smaller (2.6 s against 1.9 s of CPU, 56 MB against 52)."""
 COMPACTION_TASKS = 2
 """Bins one partition's compaction writes at once (delta-rs's default is one per core, and
 each holds its bin in memory)."""
