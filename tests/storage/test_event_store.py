@@ -398,9 +398,13 @@ def test_vacuum_of_marked_partitions_is_recorded_with_its_audit(lake: Path) -> N
 def test_table_wide_vacuum_records_who_and_where(lake: Path) -> None:
     store = DeltaEventStore(lake, audit={"user": "ops", "host": "lake-1", "tool": "pointline-tui"})
     store.compact_partitions("trades")
-    store.vacuum_table("trades", retention_hours=0, enforce_retention=False)
-    ops = [(h["operation"], h.get("user")) for h in DeltaTable(str(lake / "trades")).history(2)]
-    assert ops == [("VACUUM END", "ops"), ("VACUUM START", "ops")]
+    report = store.vacuum_table("trades", retention_hours=0, enforce_retention=False)
+    [last] = DeltaTable(str(lake / "trades")).history(1)
+    assert (last["pointline_operation"], last["user"], last["host"]) == ("VACUUM", "ops", "lake-1")
+    assert last["files_removed"] == str(report.files_removed) == "12"
+    assert last["bytes_freed"] == str(report.bytes_freed)
+    assert (last["retention_hours"], "partitions" in last) == ("0", False)
+    assert read_trades(lake).height == 600
 
 
 def test_partition_vacuum_with_escaped_partition_values_keeps_live_files(tmp_path: Path) -> None:

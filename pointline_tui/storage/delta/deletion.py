@@ -145,13 +145,14 @@ def _unlink_all(root: Path, candidates: list[str]) -> list[str]:
     """Unlink each of ``candidates`` that is a plain file inside ``root``; return those gone."""
     refuse_outside(root, root.name, candidates)
     removed = []
+    base = str(root)
     for rel in candidates:
-        target = root / rel
-        if target.is_symlink() or not target.is_file():
-            continue  # never follow a link; already gone
+        target = os.path.join(base, rel)
         try:
-            target.unlink()
+            if not stat.S_ISREG(os.lstat(target).st_mode):
+                continue  # never follow a link, nor delete a folder
+            os.unlink(target)
         except FileNotFoundError:
-            continue
+            continue  # already gone
         removed.append(rel)
     return removed

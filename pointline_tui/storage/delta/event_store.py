@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import os
 import threading
 import time
 import uuid
@@ -387,7 +386,8 @@ class DeltaEventStore:
                 f"{minimum} h; older versions would stop being restorable (override the check "
                 "to go ahead)"
             )
-        # The only mode used is delta-rs's default ("lite"): full mode follows symlinks.
+        # delta-rs's (lite) candidates; its full mode follows symlinks. The files are deleted
+        # here, not by delta-rs: re-checked against the newest version, never through a link.
         sizes = vacuum_sizes(dt, path, retention_hours)
         if partitions is not None:
             wanted = set(partitions)
@@ -396,21 +396,16 @@ class DeltaEventStore:
         candidates = list(sizes)
         if dry_run:
             removed = list(candidates)
-        elif partitions is not None:
+        else:
             removed = delete_unreferenced(dt, path, candidates)
             if removed:
-                self._record_partition_vacuum(dt, removed, sum(sizes[r] for r in removed))
-        else:
-            dt.vacuum(
-                retention_hours=retention_hours,
-                dry_run=False,
-                enforce_retention_duration=False,
-                commit_properties=commit_properties(self.audit),
-            )
-            # What delta-rs left (an escaped name it spelled another way) goes the safe way.
-            left = [rel for rel in candidates if os.path.lexists(os.path.join(path, rel))]
-            kept = set(left) - set(delete_unreferenced(dt, path, left))
-            removed = [rel for rel in candidates if rel not in kept]
+                self._record_vacuum(
+                    dt,
+                    removed,
+                    sum(sizes[r] for r in removed),
+                    retention_hours=retention_hours,
+                    by_partition=partitions is not None,
+                )
         return VacuumReport(
             table_name=table_name,
             files_removed=len(removed),
@@ -467,19 +462,29 @@ class DeltaEventStore:
             too_young=len(found) - len(old),
         )
 
-    def _record_partition_vacuum(self, dt: DeltaTable, removed: list[str], freed: int) -> None:
-        """Record a partition-scoped vacuum in the log: an empty commit carrying the audit.
+    def _record_vacuum(
+        self,
+        dt: DeltaTable,
+        removed: list[str],
+        freed: int,
+        *,
+        retention_hours: int,
+        by_partition: bool,
+    ) -> None:
+        """Record a vacuum in the log: an empty commit carrying the audit and what went.
 
-        delta-rs's vacuum commits VACUUM START/END for a table-wide run; deleting only some of
-        its candidates happens outside it, so this commit is what history shows of it.
+        The deletion happens outside delta-rs's vacuum (whose VACUUM START/END commits would
+        record it), so this commit is what history shows of it.
         """
-        partitions = sorted({f"{p[0]}/{p[1]}" for r in removed if (p := _partition_of(r))})
         metadata = self.audit | {
-            "pointline_operation": "VACUUM PARTITIONS",
+            "pointline_operation": "VACUUM PARTITIONS" if by_partition else "VACUUM",
             "files_removed": str(len(removed)),
             "bytes_freed": str(freed),
-            "partitions": ", ".join(partitions),
+            "retention_hours": str(retention_hours),
         }
+        if by_partition:
+            parts = sorted({f"{p[0]}/{p[1]}" for r in removed if (p := _partition_of(r))})
+            metadata["partitions"] = ", ".join(parts)
         dt.update_incremental()
         dt.create_write_transaction(
             [],
