@@ -24,6 +24,7 @@ from pointline_tui.cli.options import UsageError, resolve_silver_root
 from pointline_tui.storage.delta import DeltaEventStore
 from pointline_tui.storage.delta._tables import audit_metadata
 from tests.frames import partition_checksums, trades
+from tests.loaded import run_cli
 
 HOT = ("binance-futures", date(2024, 5, 2))
 """The demo's hottest trades partition (13 small files)."""
@@ -586,6 +587,16 @@ def test_vacuum_with_force_removes_the_compaction_tombstones(
         demo_lake,
     )
     assert report["files_removed"] == 0, "nothing left to remove"
+
+
+def test_a_table_wide_vacuum_loads_no_polars(demo_lake: Path) -> None:
+    table = demo_lake / "quotes"
+    dead, live = tombstones(table), set(add_actions(demo_lake, "quotes")["path"])
+    argv = ["vacuum", "quotes", "--retention-hours", "0", "--force-retention", "--json"]
+    result = run_cli(*argv, "--silver-root", str(demo_lake))
+    assert (result["code"], result["loaded"]) == (0, ["deltalake"])
+    assert set(json.loads(result["out"])["removed_files"]) == dead
+    assert files_on_disk(table) == live
 
 
 def test_vacuum_scoped_to_partitions(demo_lake: Path, capsys: pytest.CaptureFixture[str]) -> None:

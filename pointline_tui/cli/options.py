@@ -17,7 +17,7 @@ if TYPE_CHECKING:  # the lake layer loads polars and deltalake: only once a subc
     import polars as pl
     from deltalake import DeltaTable
 
-    from pointline_tui.lake.catalog import TableEntry
+    from pointline_tui.lake.catalog import LakeCatalog, TableEntry
     from pointline_tui.lake.reader import LakeReader
     from pointline_tui.lake.stats_cache import StatsCache
     from pointline_tui.storage.limits import Limit
@@ -229,18 +229,23 @@ def cache_folder(args: argparse.Namespace, silver_root: Path) -> Path | None:
     return folder
 
 
-def table_entry(reader: LakeReader, table: str, *, damaged_ok: bool = False) -> TableEntry:
-    """The catalog entry of ``table``.
+def table_entry(
+    reader: LakeReader | LakeCatalog, table: str, *, damaged_ok: bool = False
+) -> TableEntry:
+    """The catalog entry of ``table``, from the reader or (without polars) a catalog.
 
     Raises:
         UsageError: no such folder, or one that is not a Delta table (exit code 2).
         OperationFailed: a Delta table whose log does not load (exit code 1), unless
             ``damaged_ok``.
     """
+    from pointline_tui.storage.delta.check import check_table
+
     entry = reader.entry(table)
     if entry is not None:
         if entry.state == "damaged" and not damaged_ok:
-            errors = [f for f in reader.health(table) if f.severity == "error"]
+            findings = check_table(reader.silver_root, table)  # what stops the load, by name
+            errors = [f for f in findings if f.severity == "error"]
             reason = errors[0].message.removeprefix(f"{table}: ") if errors else entry.reason
             raise OperationFailed(f"table {table!r} cannot be read: {reason}")
         if entry.state not in ("delta", "damaged"):

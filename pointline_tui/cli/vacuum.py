@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import asdict
+from pathlib import Path
 
 from pointline_tui.cli.options import (
     Subparsers,
@@ -53,18 +54,27 @@ def run(args: argparse.Namespace) -> int:
             retention below the table's minimum without ``--force-retention``.
         OperationFailed: the table cannot be read.
     """
+    from pointline_tui.lake.catalog import LakeCatalog, open_delta
     from pointline_tui.storage.delta import DeltaEventStore
     from pointline_tui.storage.delta.layout import table_path
 
-    store = DeltaEventStore(lake_root(args))
-    reader = lake_reader(args, on_load=store.adopt)  # one log read: the vacuum starts from it
-    table_path(reader.silver_root, args.table)  # the stores' name rule, dry run or not
-    table_entry(reader, args.table)
+    silver_root = lake_root(args)
+    store = DeltaEventStore(silver_root)
+    table_path(silver_root, args.table)  # the stores' name rule, dry run or not
     check_range(RETENTION_HOURS, args.retention_hours, "--retention-hours")
     partitions = None
     if args.exchange is not None or args.date is not None:
+        reader = lake_reader(args, on_load=store.adopt)  # one log read: the vacuum starts there
+        table_entry(reader, args.table)
         stats = selected_partitions(reader, args)
         partitions = [(ex, day) for ex, day in stats.select("exchange", "trading_date").iter_rows()]
+    else:  # no statistics wanted: the load that proves the table reads is the vacuum's
+
+        def open_for_store(name: str, path: Path) -> object:
+            store.adopt(name, table := open_delta(name, path))
+            return table
+
+        table_entry(LakeCatalog(silver_root, opener=open_for_store), args.table)
     try:
         report = store.vacuum_table(
             args.table,

@@ -35,7 +35,7 @@ from pointline_tui.lake.stats_cache import StatsCache, TableFiles, advance
 from pointline_tui.lake.summary import TableSummary, build_summary
 from pointline_tui.lake.thresholds import HOT_MIN_SMALL_FILES, SMALL_FILE_BYTES
 from pointline_tui.storage.delta.check import check_files, check_table
-from pointline_tui.storage.delta.files import files_frame
+from pointline_tui.storage.delta.files import file_rows, files_frame
 from pointline_tui.storage.delta.layout import inside
 from pointline_tui.storage.delta.log import LogListing, list_log, log_signature
 from pointline_tui.storage.models import (
@@ -329,7 +329,7 @@ class LakeReader:
                 found = check_files(
                     self._root,
                     name,
-                    kept.files,
+                    file_rows(kept.files),
                     kept.version,
                     kept.partition_columns,
                     log_findings=log,

@@ -10,8 +10,6 @@ import json
 import multiprocessing
 import os
 import shutil
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from datetime import date
@@ -33,6 +31,7 @@ from pointline_tui.storage.delta.check import check_table
 from pointline_tui.storage.delta.log import commit_name, list_log
 from tests.frames import trades
 from tests.lake.conftest import AUDIT, HOT, write_trades
+from tests.loaded import run_cli
 
 Change = Callable[[ProcessPoolExecutor, Path], None]
 
@@ -438,17 +437,6 @@ def test_stats_files_that_cannot_be_trusted_are_not_printed(
     assert_frame_equal(again, delta_rs_stats(event_lake / "trades"), check_dtypes=False)
 
 
-WARM_STATS = """
-import contextlib, io, json, sys
-from pointline_tui.cli import main
-out = io.StringIO()
-with contextlib.redirect_stdout(out):
-    code = main(sys.argv[1:])
-loaded = [name for name in ("polars", "deltalake", "pyarrow") if name in sys.modules]
-print(json.dumps({"code": code, "out": out.getvalue(), "loaded": loaded}))
-"""
-
-
 def test_stats_of_an_unchanged_lake_come_from_the_cache_without_polars(
     silver: Path, cache: StatsCache
 ) -> None:
@@ -458,15 +446,7 @@ def test_stats_of_an_unchanged_lake_come_from_the_cache_without_polars(
     (silver / "notes" / "x.txt").write_text("not a table")
     runs = []
     for argv in (["stats", "--json"], ["stats", "--json"], ["stats", "trades"]):
-        done = subprocess.run(
-            [sys.executable, "-c", WARM_STATS, *argv, "--silver-root", str(silver)]
-            + ["--cache-dir", str(cache.folder)],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=True,
-        )
-        runs.append(json.loads(done.stdout.splitlines()[-1]))
+        runs.append(run_cli(*argv, "--silver-root", str(silver), "--cache-dir", str(cache.folder)))
     cold, warm_run, one_table = runs
     assert "polars" in cold["loaded"]
     assert (warm_run["code"], warm_run["loaded"], warm_run["out"]) == (0, [], cold["out"])

@@ -6,14 +6,13 @@ import functools
 import getpass
 import random
 import socket
+import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Concatenate, Literal, ParamSpec, Protocol, TypeVar
+from typing import TYPE_CHECKING, Concatenate, Literal, ParamSpec, Protocol, TypeVar
 
-import polars as pl
-import pyarrow as pa
 from deltalake import CommitProperties, DeltaTable, write_deltalake
 from deltalake.exceptions import CommitFailedError, DeltaError
 from deltalake.exceptions import SchemaMismatchError as DeltaSchemaMismatch
@@ -30,6 +29,10 @@ from pointline_tui.storage.models import (
 )
 from pointline_tui.storage.schemas import TableSpec
 from pointline_tui.text import short_error
+
+if TYPE_CHECKING:  # loaded where frames are read or written: a vacuum does without
+    import polars as pl
+    import pyarrow as pa
 
 
 def audit_metadata() -> dict[str, str]:
@@ -116,6 +119,8 @@ def read_table(spec: TableSpec, path: Path) -> pl.DataFrame:
     dt = open_table(path)
     if dt is None:
         return spec.empty_frame()
+    import polars as pl
+
     return spec.conform(pl.read_delta(dt))
 
 
@@ -126,6 +131,8 @@ def to_table_arrow(spec: TableSpec, df: pl.DataFrame, dt: DeltaTable | None) -> 
         SchemaMismatchError: when writing would change the table's schema: the table lacks a
             column that holds data here, or has a required column this frame does not carry.
     """
+    import polars as pl
+
     if dt is None:
         return df.to_arrow()
     table_fields = {f.name: f for f in dt.schema().fields}
@@ -181,19 +188,27 @@ R = TypeVar("R")
 S = TypeVar("S")
 
 
-_FOREIGN_ERRORS = (DeltaError, pl.exceptions.PolarsError, OSError)
-"""What delta-rs, polars and the file system raise: never out of a store method as such."""
-
-
 @contextmanager
 def errors_as_storage(table_name: str) -> Iterator[None]:
-    """Re-raise a delta-rs, polars or OS error as a storage error naming ``table_name``."""
+    """Re-raise a delta-rs, polars or OS error as a storage error naming ``table_name``.
+
+    None of them leaves a store method as such.
+    """
     try:
         yield
     except StorageError:
         raise
-    except _FOREIGN_ERRORS as err:
+    except (DeltaError, OSError) as err:
         raise translate(err, table_name) from err
+    except Exception as err:
+        if not _is_polars_error(err):
+            raise
+        raise translate(err, table_name) from err
+
+
+def _is_polars_error(err: Exception) -> bool:
+    polars = sys.modules.get("polars")  # not loaded: it raised nothing
+    return polars is not None and isinstance(err, polars.exceptions.PolarsError)
 
 
 def storage_errors(

@@ -17,9 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
-import polars as pl
-
-from pointline_tui.storage.delta.files import files_frame
+from pointline_tui.storage.delta.active_files import ActiveFile, active_files
 from pointline_tui.storage.delta.layout import inside
 from pointline_tui.storage.delta.log import (
     DELTA_LOG,
@@ -32,7 +30,7 @@ from pointline_tui.storage.delta.log import (
     referenced_paths,
 )
 from pointline_tui.storage.models import Finding, Severity, TableNotFoundError, UnsafeTableError
-from pointline_tui.storage.schemas import EVENT_PARTITION_COLUMNS, is_event_partitioned
+from pointline_tui.storage.schemas import is_event_partitioned
 from pointline_tui.text import short_error
 
 if TYPE_CHECKING:
@@ -110,6 +108,7 @@ def check_table(
     loads: bool = False,
     errors_only: bool = False,
     replayed: int | None = None,
+    files: Sequence[ActiveFile] | None = None,
 ) -> tuple[Finding, ...]:
     """Diagnose the folder ``name`` of the lake at ``silver_root``.
 
@@ -129,6 +128,8 @@ def check_table(
         replayed: ``table`` was loaded just before at this version: delta-rs parsed every
             commit it replayed to get there (it fails on a line that does not parse), so
             those are not read again. Not for a handle kept while the log may have changed.
+        files: ``table``'s active files (at least those of ``partitions``), when the caller
+            has them already.
 
     Returns:
         The findings, errors first; empty for a sound table.
@@ -160,7 +161,6 @@ def check_table(
         return _sorted(report)
     listing = list_log(log_dir)
     _check_listing(report, listing)
-    _check_checkpoint(report, log_dir, listing)
     dt, load_error = table, None
     if dt is None and (scan_files or not loads):
         from deltalake import DeltaTable  # here: listing and reading the log need no delta-rs
@@ -170,6 +170,9 @@ def check_table(
             replayed = dt.version()
         except Exception as err:  # delta-rs raises several unrelated types for a bad log
             load_error = err
+    # A broken checkpoint refuses no write while delta-rs reads around it: a guard reads the
+    # checkpoints' footers only to name what stops the load.
+    _check_checkpoint(report, log_dir, listing, parse=not errors_only or load_error is not None)
     _check_commits(
         report,
         log_dir,
@@ -193,7 +196,7 @@ def check_table(
             report,
             path,
             listing,
-            files_frame(dt),
+            active_files(dt) if files is None else files,
             dt.version(),
             partitioned=is_event_partitioned(dt.metadata().partition_columns),
             deep=deep,
@@ -206,7 +209,7 @@ def check_table(
 def check_files(
     silver_root: Path,
     name: str,
-    files: pl.DataFrame,
+    files: Sequence[ActiveFile],
     version: int,
     partition_columns: Sequence[str],
     *,
@@ -215,7 +218,7 @@ def check_files(
     """``check_table``'s findings when the log's part is known, plus the files'.
 
     ``log_findings`` are its ``scan_files=False`` findings at ``version``; a walk of the
-    folders is compared with ``files``, that version's active files (``files.FILES_SCHEMA``).
+    folders is compared with ``files``, that version's active files.
 
     Reads no log but its listing, and opens nothing with delta-rs: a caller holding the files
     may walk the folders (seconds on a big table) without holding anything else.
@@ -244,13 +247,15 @@ def ensure_sound(
     table: DeltaTable | None = None,
     partitions: Iterable[PartitionKey] | None = None,
     scan_files: bool = False,
+    files: Sequence[ActiveFile] | None = None,
 ) -> None:
     """Refuse a write to table ``name`` while ``check`` finds an error in it.
 
     Checks the log, partition folders that lead out of the lake and, when ``partitions``
     are given, those partitions' files; ``scan_files`` checks every file (a walk of every
     folder: seconds on a big table). ``table``, when given, was opened just before: the
-    commits its load replayed are not parsed again.
+    commits its load replayed are not parsed again. ``files``: its active files (at least
+    those of ``partitions``), when the caller has them.
 
     Raises:
         UnsafeTableError: naming the first error finding (all of them in ``findings``).
@@ -263,6 +268,7 @@ def ensure_sound(
         partitions=partitions,
         errors_only=True,
         replayed=None if table is None else table.version(),
+        files=files,
     )
     refuse_on_errors(name, [*findings, *partition_links_out(Path(silver_root), name)])
 
@@ -367,7 +373,7 @@ def _replayed(version: int, base: int | None) -> Severity:
     return "error" if base is None or version > base else "warning"
 
 
-def _check_checkpoint(report: _Report, log_dir: Path, listing: LogListing) -> None:
+def _check_checkpoint(report: _Report, log_dir: Path, listing: LogListing, *, parse: bool) -> None:
     hint = listing.last_checkpoint
     if listing.last_checkpoint_error:
         report.add(
@@ -386,7 +392,9 @@ def _check_checkpoint(report: _Report, log_dir: Path, listing: LogListing) -> No
         )
     for version, parts in sorted(listing.checkpoints.items()):
         for name, size in parts:
-            problem = "is an empty file" if size == 0 else _parquet_problem(log_dir / name)
+            problem: str | None = "is an empty file" if size == 0 else None
+            if parse and problem is None:
+                problem = _parquet_problem(log_dir / name)
             if problem:
                 report.add(
                     "error",
@@ -449,6 +457,8 @@ def _check_commits(
 
 
 def _parquet_problem(path: Path) -> str | None:
+    import polars as pl  # only a log with checkpoints needs it
+
     try:
         pl.read_parquet_schema(path)
     except Exception as err:  # polars raises several types for a bad file
@@ -504,7 +514,7 @@ def _check_files(
     report: _Report,
     path: Path,
     listing: LogListing,
-    live: pl.DataFrame,
+    live: Sequence[ActiveFile],
     version: int,
     *,
     partitioned: bool,
@@ -512,12 +522,9 @@ def _check_files(
     partitions: Iterable[PartitionKey] | None,
     unreferenced: bool,
 ) -> None:
-    wanted = None if partitions is None else sorted(set(partitions), key=str)
+    wanted = None if partitions is None else set(partitions)
     if wanted is not None and partitioned:
-        keys = pl.DataFrame(
-            wanted, schema=live.select(EVENT_PARTITION_COLUMNS).schema, orient="row"
-        )
-        live = live.join(keys, on=list(EVENT_PARTITION_COLUMNS), how="semi", nulls_equal=True)
+        live = [f for f in live if (f.exchange, f.trading_date) in wanted]
     if partitioned:
         _check_null_partitions(report, live)
     folders = _folders(live) if wanted is not None else ("",)
@@ -542,9 +549,7 @@ def _check_files(
                 f"partition folder {folder} leads outside the lake (to "
                 f"{_target(path / folder)}); remove the link",
             )
-    for rel, size, rows, ex, day in live.select(
-        "path", "size_bytes", "rows", "exchange", "trading_date"
-    ).iter_rows():
+    for rel, size, rows, ex, day in live:
         on_disk = disk.files.get(rel)
         part = (ex, day)
         if on_disk is None:
@@ -585,7 +590,7 @@ def _check_files(
             part=partition_of(rel),
             size=size,
         )
-    live_paths = set(live.get_column("path").to_list())
+    live_paths = {f.path for f in live}
     unlisted = [rel for rel in disk.files if rel not in live_paths and rel.endswith(".parquet")]
     known = referenced_paths(path / DELTA_LOG, listing, among=unlisted)
     for rel in sorted(unlisted):
@@ -602,29 +607,31 @@ def _check_files(
         )
 
 
-def _check_null_partitions(report: _Report, live: pl.DataFrame) -> None:
-    bad = live.filter(
-        pl.col("exchange").is_null()
-        | pl.col("exchange").str.strip_chars().is_in(_NULL_VALUES)
-        | pl.col("trading_date").is_null()
-    )
-    if bad.is_empty():
+def _check_null_partitions(report: _Report, live: Sequence[ActiveFile]) -> None:
+    bad = [
+        f
+        for f in live
+        if f.exchange is None or f.exchange.strip() in _NULL_VALUES or f.trading_date is None
+    ]
+    if not bad:
         return
-    first = bad.get_column("path")[0]
+    first = bad[0].path
     report.add(
         "error",
         "null_partition_value",
         first.rsplit("/", 1)[0],
-        f"{bad.height} file(s) have an empty or null exchange or trading_date (first: "
+        f"{len(bad)} file(s) have an empty or null exchange or trading_date (first: "
         f"{first}); no partition can be compacted or vacuumed safely there: rewrite those "
         "rows with their real partition values",
-        size=int(bad.get_column("size_bytes").sum()),
+        size=sum(f.size for f in bad),
     )
 
 
 def _check_footer(
-    report: _Report, path: Path, rel: str, rows: int | None, part: tuple[str, date]
+    report: _Report, path: Path, rel: str, rows: int | None, part: tuple[str | None, date | None]
 ) -> None:
+    import polars as pl  # a deep check only
+
     try:
         actual = pl.scan_parquet(path / rel).select(pl.len()).collect().item()
     except Exception as err:  # polars raises several types for a bad file
@@ -646,8 +653,8 @@ def _check_footer(
         )
 
 
-def _folders(live: pl.DataFrame) -> tuple[str, ...]:
-    paths = live.get_column("path").to_list()
+def _folders(live: Sequence[ActiveFile]) -> tuple[str, ...]:
+    paths = (f.path for f in live)
     return tuple(sorted({p.rsplit("/", 1)[0] if "/" in p else "" for p in paths})) or ("",)
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
-from pointline_tui.storage.delta.files import files_frame
+from pointline_tui.storage.delta.active_files import active_paths
 from pointline_tui.storage.delta.layout import inside
 from pointline_tui.storage.delta.log import DELTA_LOG, list_log, referenced_paths
 from pointline_tui.storage.models import UnsafeTableError
@@ -129,7 +129,7 @@ def _plain_folders(table_root: Path, folders: Iterable[str]) -> set[str]:
 def delete_unreferenced(dt: DeltaTable, root: Path, candidates: list[str]) -> list[str]:
     """Delete ``candidates``, re-checking first that the latest version references none."""
     dt.update_incremental()
-    live = set(files_frame(dt).get_column("path").to_list())  # on-disk form, as candidates
+    live = active_paths(dt)  # on-disk form, as candidates
     return _unlink_all(root, [rel for rel in candidates if rel not in live])
 
 
@@ -137,7 +137,7 @@ def delete_orphans(dt: DeltaTable, root: Path, candidates: list[str]) -> list[st
     """Delete ``candidates`` unless the latest log names them now (a commit since the check)."""
     dt.update_incremental()
     known = referenced_paths(root / DELTA_LOG, list_log(root / DELTA_LOG))
-    known |= set(files_frame(dt).get_column("path").to_list())
+    known |= active_paths(dt)
     return _unlink_all(root, [rel for rel in candidates if rel not in known])
 
 

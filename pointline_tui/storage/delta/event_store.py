@@ -10,8 +10,8 @@ from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import polars as pl
 from deltalake import ColumnProperties, DeltaTable, WriterProperties
 from deltalake.exceptions import DeltaError
 
@@ -39,7 +39,6 @@ from pointline_tui.storage.delta.deletion import (
     refuse_outside,
     vacuum_sizes,
 )
-from pointline_tui.storage.delta.files import files_frame
 from pointline_tui.storage.delta.layout import table_path
 from pointline_tui.storage.delta.locks import DEFAULT_LOCK_TIMEOUT_S, LockHolder, partition_lock
 from pointline_tui.storage.delta.verify import RUN_KEY, verify_compaction
@@ -67,6 +66,9 @@ from pointline_tui.storage.schemas import (
     TableSpec,
     is_event_partitioned,
 )
+
+if TYPE_CHECKING:  # loaded where frames are made: a vacuum does without
+    import polars as pl
 
 DEFAULT_ORPHAN_MIN_AGE_HOURS = 24
 """A file younger than this that no commit names may still be a write in flight."""
@@ -138,6 +140,8 @@ class DeltaEventStore:
         validate_frame(spec, df)
         if df.is_empty():
             return
+        import polars as pl
+
         blank = df.filter(pl.col("exchange").str.strip_chars() == "").height
         if blank:
             raise SchemaMismatchError(
@@ -194,6 +198,8 @@ class DeltaEventStore:
                 (``report`` holds those).
             StorageOperationError: delta-rs failed (a damaged log, an unreadable file).
         """
+        from pointline_tui.storage.delta.files import file_rows, files_frame
+
         check_target_size(target_size_mb)
         path = table_path(self.silver_root, table_name)
         ensure_writable(read_only=self.read_only, what=f"compact {table_name}")
@@ -216,7 +222,13 @@ class DeltaEventStore:
             else [None]
         )
         keys = [t for t in targets if t is not None]
-        ensure_sound(self.silver_root, table_name, table=dt, partitions=keys)
+        ensure_sound(
+            self.silver_root,
+            table_name,
+            table=dt,
+            partitions=keys,
+            files=file_rows(_of_partitions(before, keys)),
+        )
         done: list[Partition | None] = []
         for part in targets:
             try:
@@ -314,6 +326,8 @@ class DeltaEventStore:
             filters = [("exchange", "=", part[0]), ("trading_date", "=", part[1].isoformat())]
         table_name = path.name
         with wait(path, part):
+            from pointline_tui.storage.delta.files import files_frame
+
             dt.update_incremental()  # only the commits since the plan
             snapshot = files_frame(dt)
             if not planned <= _paths(snapshot, part):
@@ -493,6 +507,7 @@ class DeltaEventStore:
             partition_by=dt.metadata().partition_columns,
             commit_properties=commit_properties(metadata),
         )
+        dt.update_incremental()  # a kept handle starts the next write from this commit
 
 
 def _event_spec(table_name: str) -> TableSpec:
@@ -520,8 +535,18 @@ def _totals(files: pl.DataFrame) -> tuple[int, int]:
     return files.height, int(files.get_column("size_bytes").sum())
 
 
+def _of_partitions(files: pl.DataFrame, parts: list[Partition]) -> pl.DataFrame:
+    """The files of ``parts``."""
+    import polars as pl
+
+    keys = pl.DataFrame(parts, schema=files.select(EVENT_PARTITION_COLUMNS).schema, orient="row")
+    return files.join(keys, on=list(EVENT_PARTITION_COLUMNS), how="semi", nulls_equal=True)
+
+
 def _of_partition(files: pl.DataFrame, part: Partition) -> pl.DataFrame:
     """The files of ``part`` (a null exchange or date matches null: damage to be refused)."""
+    import polars as pl
+
     return files.filter(
         pl.col("exchange").eq_missing(pl.lit(part[0], dtype=pl.String)),
         pl.col("trading_date").eq_missing(pl.lit(part[1], dtype=pl.Date)),

@@ -7,6 +7,7 @@ from urllib.parse import unquote
 
 import polars as pl
 
+from pointline_tui.storage.delta.active_files import ActiveFile
 from pointline_tui.storage.schemas import is_event_partitioned
 
 if TYPE_CHECKING:
@@ -67,3 +68,9 @@ def _on_disk(paths: pl.Series) -> pl.Series:
         return paths.cast(pl.String)  # the common case: nothing to decode
     decoded = [p if "://" in p else unquote(p) for p in paths.to_list()]
     return pl.Series("path", decoded, dtype=pl.String)
+
+
+def file_rows(files: pl.DataFrame) -> list[ActiveFile]:
+    """The rows of a ``files_frame`` as ``active_files`` gives them."""
+    columns = ("path", "size_bytes", "rows", "exchange", "trading_date")
+    return [ActiveFile(*row) for row in files.select(columns).iter_rows()]
