@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+from textual.pilot import Pilot
+
+from tests.pilot import paste
 from tests.snapshots.frozen import frozen_app
 from tests.snapshots.test_screens import SIZES, steps
 
@@ -11,9 +15,13 @@ SHOWN_EXPORT = "/home/operator/pointline-exports/quarantine-all-20240506T000000Z
 """The default path as pictures show it (the real one holds the time of the export)."""
 
 
-def typed(text: str) -> list[str]:
-    """The keys that replace the dialog's path with ``text``."""
-    return ["ctrl+u", *text]
+def typed(text: str) -> list[str | Callable[[Pilot], Awaitable[None]]]:
+    """The steps that replace the dialog's path with ``text``: clear it, paste."""
+
+    async def put(pilot: Pilot) -> None:
+        await paste(pilot, text)
+
+    return ["ctrl+u", put]
 
 
 @SIZES

@@ -17,6 +17,7 @@ from pointline_tui.screens.export import ExportModal
 from pointline_tui.screens.manifest import ManifestScreen
 from pointline_tui.screens.quarantine import QuarantineScreen
 from pointline_tui.widgets.frame_table import FrameTable
+from tests.pilot import paste
 from tests.ui.test_manifest_screen import log, settle, shown_ids, text_of
 
 KEY = ["file_id", "file_seq", "rule_name", "symbol", "ts_event_us", "message"]
@@ -224,7 +225,8 @@ async def open_export(app, pilot) -> ExportModal:
 
 
 async def type_path(pilot, path: Path | str) -> None:
-    await pilot.press("ctrl+u", *str(path))
+    await pilot.press("ctrl+u")
+    await paste(pilot, str(path))
 
 
 async def test_export_asks_for_the_file_and_shows_it_in_full(
