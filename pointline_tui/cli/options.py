@@ -158,7 +158,9 @@ def resolve_silver_root(
 
 
 def lake_reader(
-    args: argparse.Namespace, *, on_load: Callable[[str, DeltaTable], None] | None = None
+    args: argparse.Namespace,
+    *,
+    on_load: Callable[[str, DeltaTable, pl.DataFrame], None] | None = None,
 ) -> LakeReader:
     """A reader of the lake that the root options (or the environment) name.
 

@@ -112,8 +112,9 @@ class LakeReader:
     Args:
         silver_root: folder holding one table per sub-folder.
         cache: where tables' files are kept between sessions (``None``: nowhere).
-        on_load: given each table delta-rs loaded with its files (name, handle), which the
-            reader then drops: a command that goes on to write hands it to its store.
+        on_load: given each table delta-rs loaded with its files (name, handle, the
+            ``files_frame`` made of it), which the reader then drops: a command that goes on
+            to write hands them to its store.
 
     Raises:
         ValueError: the cache folder is inside the lake.
@@ -124,7 +125,7 @@ class LakeReader:
         silver_root: Path,
         *,
         cache: StatsCache | None = None,
-        on_load: Callable[[str, DeltaTable], None] | None = None,
+        on_load: Callable[[str, DeltaTable, pl.DataFrame], None] | None = None,
     ) -> None:
         self._root = Path(silver_root)
         self._on_load = on_load
@@ -607,7 +608,7 @@ class LakeReader:
         with _read_errors(name):
             files, version, metadata = files_frame(dt), dt.version(), dt.metadata()
         if self._on_load is not None:
-            self._on_load(name, dt)
+            self._on_load(name, dt, files)
         del dt  # its own copy of the file list: keep only ours
         log_dir = path / DELTA_LOG
         if listing is None or version not in listing.commits:
