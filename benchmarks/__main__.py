@@ -253,7 +253,7 @@ def rows(
         ),
         "compact": (
             Row(
-                f"compact one hot partition ({preset.hot_files} x 2.1 MB)",
+                f"compact one hot partition ({preset.hot_files} x 1.5 MB)",
                 "delta-rs optimize, same filter",
                 "≤ 1.05",
                 "process, fresh copy each run",

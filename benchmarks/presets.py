@@ -29,8 +29,8 @@ class Preset:
 
     trades: TradesShape
     hot_files: int = 64
-    hot_rows: int = 53_000
-    """Rows per hot file: about 2.1 MB each (133 MB a partition: two bins at 128 MB)."""
+    hot_rows: int = 38_000
+    """Rows per hot file: about 1.5 MB each (96 MB a partition: one bin at 128 MB)."""
     vacuum_partitions: int = 500
     vacuum_appends: int = 10
     quarantine_rows: int = 5_000_000
