@@ -330,7 +330,7 @@ class LakeReader:
                 found = check_files(
                     self._root,
                     name,
-                    file_rows(kept.files),
+                    lambda: file_rows(kept.files),
                     kept.version,
                     kept.partition_columns,
                     log_findings=log,

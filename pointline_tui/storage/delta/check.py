@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 import stat
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -196,7 +196,7 @@ def check_table(
             report,
             path,
             listing,
-            active_files(dt) if files is None else files,
+            (lambda: active_files(dt)) if files is None else (lambda: files),
             dt.version(),
             partitioned=is_event_partitioned(dt.metadata().partition_columns),
             deep=deep,
@@ -209,7 +209,7 @@ def check_table(
 def check_files(
     silver_root: Path,
     name: str,
-    files: Sequence[ActiveFile],
+    files: Callable[[], Sequence[ActiveFile]],
     version: int,
     partition_columns: Sequence[str],
     *,
@@ -218,7 +218,8 @@ def check_files(
     """``check_table``'s findings when the log's part is known, plus the files'.
 
     ``log_findings`` are its ``scan_files=False`` findings at ``version``; a walk of the
-    folders is compared with ``files``, that version's active files.
+    folders is compared with ``files()``, that version's active files (asked for after the
+    walk).
 
     Reads no log but its listing, and opens nothing with delta-rs: a caller holding the files
     may walk the folders (seconds on a big table) without holding anything else.
@@ -514,7 +515,7 @@ def _check_files(
     report: _Report,
     path: Path,
     listing: LogListing,
-    live: Sequence[ActiveFile],
+    files: Callable[[], Sequence[ActiveFile]],
     version: int,
     *,
     partitioned: bool,
@@ -522,13 +523,22 @@ def _check_files(
     partitions: Iterable[PartitionKey] | None,
     unreferenced: bool,
 ) -> None:
+    """Compare the table's folders with ``files()``, the version's active files.
+
+    For a whole table ``files`` is called after the walk (mostly system calls): making
+    200,000 rows then does not hold up other threads while a screen shows its figures.
+    """
     wanted = None if partitions is None else set(partitions)
-    if wanted is not None and partitioned:
-        live = [f for f in live if (f.exchange, f.trading_date) in wanted]
+    live: Sequence[ActiveFile] = ()
+    folders: tuple[str, ...] = ("",)
+    if wanted is not None:  # the folders to walk are those of the partitions' files
+        live = [f for f in files() if not partitioned or (f.exchange, f.trading_date) in wanted]
+        folders = _folders(live)
+    disk = walk_table(path, under=folders)
+    if wanted is None:
+        live = files()
     if partitioned:
         _check_null_partitions(report, live)
-    folders = _folders(live) if wanted is not None else ("",)
-    disk = walk_table(path, under=folders)
     for rel in disk.links:
         target = path / rel
         if not inside(target, report.root):
