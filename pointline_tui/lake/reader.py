@@ -291,18 +291,28 @@ class LakeReader:
         with slot.lock:
             if (cached := self._cached_findings(name, slot)) is not None:
                 return cached
-            try:
-                dt = self._handle(name, slot)
-            except (DamagedTableError, TableNotFoundError):
-                return check_table(self._root, name, scan_files=False)
-            key = (dt.version(), False)
+            kept = slot.files
+            dt: DeltaTable | None = None
+            if kept is not None and slot.replayed == kept.version:
+                version = kept.version  # delta-rs loaded this log just now: no handle proves it
+            else:
+                try:
+                    dt = self._handle(name, slot)
+                except (DamagedTableError, TableNotFoundError):
+                    return check_table(self._root, name, scan_files=False)
+                version = dt.version()
+            key = (version, False)
             if key not in slot.health:
                 listing = _listing(path)  # before: a commit may come
                 with _read_errors(name):
                     slot.health[key] = check_table(
-                        self._root, path.name, table=dt, scan_files=False, replayed=slot.replayed
+                        self._root,
+                        path.name,
+                        table=dt,
+                        scan_files=False,
+                        loads=dt is None,
+                        replayed=slot.replayed,
                     )
-                kept = slot.files
                 if self._cache and listing and kept is not None and kept.version == key[0]:
                     self._cache.store_findings(kept, listing, slot.health[key])
             return slot.health[key]
