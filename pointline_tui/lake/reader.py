@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
@@ -156,15 +157,16 @@ class LakeReader:
 
     # -- catalog and tables -------------------------------------------------------------------
 
-    def catalog(self, *, open_tables: bool = True) -> tuple[TableEntry, ...]:
+    def catalog(self, *, open_tables: bool = True, save: bool = True) -> tuple[TableEntry, ...]:
         """Every table of the lake (see ``LakeCatalog.tables``); their files are kept.
 
         A kept table keeps the state it was read with: a log damaged since shows up after
         ``refresh``. ``open_tables=False`` lists without opening any log (a first paint). A
         table whose cached files describe the newest listed version is sound without a load.
+        ``save=False`` leaves the cache files of tables read now to ``save`` (as ``refresh``).
         """
-        catalog = LakeCatalog(self._root, opener=self._open_for_catalog)
-        return catalog.tables(open_tables=open_tables)
+        opener = functools.partial(self._open_for_catalog, save=save)
+        return LakeCatalog(self._root, opener=opener).tables(open_tables=open_tables)
 
     def entry(self, name: str) -> TableEntry | None:
         """The catalog entry of table ``name`` alone (see ``LakeCatalog.entry``); it is kept."""
@@ -543,12 +545,11 @@ class LakeReader:
             self.tables_opened += 1
         return open_delta(name, path, version=version, without_files=without_files)
 
-    def _files(self, name: str, slot: _Slot) -> TableFiles:
+    def _files(self, name: str, slot: _Slot, *, save: bool = True) -> TableFiles:
         """The kept files (reading them first); the caller holds ``slot.lock``."""
         if slot.files is None:
-            self._read_files(
-                name, slot, target=None if slot.table is None else slot.table.version()
-            )
+            target = None if slot.table is None else slot.table.version()
+            self._read_files(name, slot, target=target, save=save)
         assert slot.files is not None
         return slot.files
 
@@ -634,11 +635,11 @@ class LakeReader:
             stats=parts.partition_stats(files),
         )
 
-    def _open_for_catalog(self, name: str, path: Path) -> None:
+    def _open_for_catalog(self, name: str, path: Path, *, save: bool = True) -> None:
         slot = self._slot(name)
         # A log that loads with files that do not: the table's own queries say so.
         with slot.lock, suppress(StorageOperationError):
-            self._files(name, slot)
+            self._files(name, slot, save=save)
 
     @contextmanager
     def _locked(self, name: str) -> Iterator[_Slot]:

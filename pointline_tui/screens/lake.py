@@ -125,9 +125,10 @@ class LakeScreen(Screen[None]):
         context = lake_context(self)
         self.post_message(CatalogLoaded(LakeCatalog(context.silver_root).tables(open_tables=False)))
         reader = context.reader
-        entries = reader.catalog()
+        entries = reader.catalog(save=False)  # the figures first, then the cache files
         self.post_message(CatalogChecked(entries))
         self._check_tables(entries)
+        reader.save()
 
     def _check_tables(self, entries: tuple[TableEntry, ...]) -> None:
         """Post every Delta table's log findings, and the statistics of the unpartitioned ones.
