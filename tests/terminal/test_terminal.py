@@ -281,6 +281,12 @@ QUARANTINE_ROWS = "rows 1-100 of"
 HISTORY = "History of trades"
 
 
+def history_listed(app: PtyApp) -> bool:
+    """the history's commits listed (keys before that find no row to act on)"""
+    text = app.text()
+    return HISTORY in text and re.search(r"^\s*\d+\s+\d{4}-\d\d-\d\d ", text, re.M) is not None
+
+
 def plan_loaded(app: PtyApp) -> bool:
     """the plan's figures ('N to compact')"""
     return re.search(r"\b\d+ to compact\b", app.text()) is not None
@@ -307,7 +313,7 @@ def dialogs(figures: LakeFigures) -> tuple[Dialog, ...]:
             under=(gone_but("symbol or file", QUARANTINE_ROWS),),
             footer=False,
         ),
-        Dialog("history", ((("h",), HISTORY),), HISTORY, confirm=("esc",)),
+        Dialog("history", ((("h",), history_listed),), HISTORY, confirm=("esc",)),
         Dialog(
             "compaction plan",
             ((("c",), plan_loaded),),
@@ -380,28 +386,28 @@ def dialogs(figures: LakeFigures) -> tuple[Dialog, ...]:
         Dialog("rows", ((("p",), "[ ] page"),), "rows of trades", confirm=("esc",)),
         Dialog(
             "commit changes",
-            ((("h",), HISTORY), (("enter",), "trades · version")),
+            ((("h",), history_listed), (("enter",), "trades · version")),
             "trades · version",
             under=(gone_but("trades · version", HISTORY),),
             confirm=("esc",),
         ),
         Dialog(
             "version diff",  # the newest version marked, the one before it compared
-            ((("h",), HISTORY), (("space", "down", "d"), "trades: version")),
+            ((("h",), history_listed), (("space", "down", "d"), "trades: version")),
             "trades: version",
             under=(gone_but("trades: version", HISTORY),),
             confirm=("esc",),
         ),
         Dialog(
             "as of",
-            ((("h",), HISTORY), (("down", "a"), "read-only")),
+            ((("h",), history_listed), (("down", "a"), "read-only")),
             "trades as of version",
             under=(gone_but("trades as of version", HISTORY),),
             confirm=("esc",),
         ),
         Dialog(
             "restore plan",
-            ((("h",), HISTORY), (("down", "b"), "Restore trades to version")),
+            ((("h",), history_listed), (("down", "b"), "Restore trades to version")),
             "Restore trades to version",
             under=(gone_but("Restore trades to version", HISTORY),),
             confirm=("y", "esc"),
@@ -887,7 +893,7 @@ def test_every_state_and_the_focus_show_without_colour(
 
     # a marked version in the history: ●, and the line below the list says which
     app.press("h")
-    app.wait_for(HISTORY)
+    app.wait_until(lambda: history_listed(app), "the history listed")
     app.press("space")
     app.wait_until(
         lambda: (
@@ -1102,25 +1108,25 @@ def test_hostile_exchange_value_is_shown_escaped_on_every_new_screen(
     app.press("shift+tab")
 
     app.press("h")
-    app.wait_for(HISTORY)
+    app.wait_until(lambda: history_listed(app), "the history listed")
     app.press("enter")  # the newest commit added a file to the hostile partition
     app.wait_for("trades · version")
     wait_shown_or_obeyed(app, "the commit's partition")
     assert_shown_not_obeyed(app, HOSTILE_SHOWN, where="commit changes")
     app.press("escape")
-    app.wait_for(HISTORY)
+    app.wait_until(lambda: history_listed(app), "the history listed")
     app.press("space", "down", "d")
     app.wait_for("trades: version")
     wait_shown_or_obeyed(app, "the partition the two versions differ in", HOSTILE_CUT)
     assert_shown_not_obeyed(app, HOSTILE_CUT, where="diff")
     app.press("escape")
-    app.wait_for(HISTORY)
+    app.wait_until(lambda: history_listed(app), "the history listed")
     app.press("a")  # the version before the newest: the hostile partition has files there
     app.wait_for("read-only")
     wait_shown_or_obeyed(app, "the partitions as of that version")
     assert_shown_not_obeyed(app, HOSTILE_SHOWN, where="as of")
     app.press("escape")
-    app.wait_for(HISTORY)
+    app.wait_until(lambda: history_listed(app), "the history listed")
     app.press("b")  # restoring it takes the newest file out of the hostile partition
     app.wait_for("Restore trades to version")
     wait_shown_or_obeyed(app, "the partition the restore changes", HOSTILE_CUT)
