@@ -167,10 +167,10 @@ def _apply(cached: TableFiles, log_dir: Path, versions: range) -> tuple[pl.DataF
         added.update(adds)
         dropped |= removes | adds.keys()
     gone = pl.col("path").is_in(list(dropped))
-    kept = cached.files.filter(~gone) if dropped else cached.files
-    touched = cached.files.filter(gone).select(EVENT_PARTITION_COLUMNS) if dropped else None
+    kept = cached.files.filter(~gone)
+    touched = cached.files.filter(gone).select(EVENT_PARTITION_COLUMNS)
     if not added:
-        return kept, _partitions_of(touched)
+        return kept, touched.unique()
     new = pl.DataFrame(
         list(added.values()),
         schema={
@@ -195,17 +195,8 @@ def _apply(cached: TableFiles, log_dir: Path, versions: range) -> tuple[pl.DataF
         "trading_date",
     )
     new = new.cast(FILES_SCHEMA)
-    return pl.concat([kept, new], how="vertical"), _partitions_of(
-        touched, new.select(EVENT_PARTITION_COLUMNS)
-    )
-
-
-def _partitions_of(*keys: pl.DataFrame | None) -> pl.DataFrame:
-    """The distinct (exchange, trading_date) of ``keys``."""
-    frames = [k for k in keys if k is not None]
-    if not frames:
-        return pl.DataFrame(schema=FILES_SCHEMA).select(EVENT_PARTITION_COLUMNS)
-    return pl.concat(frames).unique()
+    touched = pl.concat([touched, new.select(EVENT_PARTITION_COLUMNS)]).unique()
+    return pl.concat([kept, new], how="vertical"), touched
 
 
 def _add_row(path: str, add: dict[str, object], *, partitioned: bool) -> tuple[object, ...]:

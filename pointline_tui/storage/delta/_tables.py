@@ -198,17 +198,17 @@ def errors_as_storage(table_name: str) -> Iterator[None]:
         yield
     except StorageError:
         raise
-    except (DeltaError, OSError) as err:
-        raise translate(err, table_name) from err
     except Exception as err:
-        if not _is_polars_error(err):
+        if not isinstance(err, _foreign_errors()):
             raise
         raise translate(err, table_name) from err
 
 
-def _is_polars_error(err: Exception) -> bool:
-    polars = sys.modules.get("polars")  # not loaded: it raised nothing
-    return polars is not None and isinstance(err, polars.exceptions.PolarsError)
+def _foreign_errors() -> tuple[type[Exception], ...]:
+    """delta-rs's, the file system's and, once loaded (else it raised nothing), polars' errors."""
+    polars = sys.modules.get("polars")
+    polars_errors = () if polars is None else (polars.exceptions.PolarsError,)
+    return (DeltaError, OSError, *polars_errors)
 
 
 def storage_errors(

@@ -549,7 +549,7 @@ def _partitions(files: pl.DataFrame) -> list[Partition]:
 
 def _paths(files: pl.DataFrame, part: Partition | None) -> set[str]:
     if part is not None:
-        files = _of_partition(files, part)
+        files = _of_partitions(files, [part])
     return set(files.get_column("path").to_list())
 
 
@@ -558,26 +558,16 @@ def _totals(files: pl.DataFrame) -> tuple[int, int]:
 
 
 def _of_partitions(files: pl.DataFrame, parts: list[Partition]) -> pl.DataFrame:
-    """The files of ``parts``."""
+    """The files of ``parts`` (a null exchange or date matches null: damage to be refused)."""
     import polars as pl
 
     keys = pl.DataFrame(parts, schema=files.select(EVENT_PARTITION_COLUMNS).schema, orient="row")
     return files.join(keys, on=list(EVENT_PARTITION_COLUMNS), how="semi", nulls_equal=True)
 
 
-def _of_partition(files: pl.DataFrame, part: Partition) -> pl.DataFrame:
-    """The files of ``part`` (a null exchange or date matches null: damage to be refused)."""
-    import polars as pl
-
-    return files.filter(
-        pl.col("exchange").eq_missing(pl.lit(part[0], dtype=pl.String)),
-        pl.col("trading_date").eq_missing(pl.lit(part[1], dtype=pl.Date)),
-    )
-
-
 def _rows_by_path(files: pl.DataFrame, part: Partition | None) -> dict[str, int | None]:
     if part is not None:
-        files = _of_partition(files, part)
+        files = _of_partitions(files, [part])
     return dict(files.select("path", "rows").iter_rows())
 
 
@@ -614,7 +604,7 @@ def _partition_result(
     before: pl.DataFrame, after: pl.DataFrame, part: Partition
 ) -> PartitionCompaction:
     def of(files: pl.DataFrame) -> tuple[int, int]:
-        return _totals(_of_partition(files, part))
+        return _totals(_of_partitions(files, [part]))
 
     (files_before, bytes_before), (files_after, bytes_after) = of(before), of(after)
     return PartitionCompaction(

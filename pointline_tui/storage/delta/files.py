@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
-from urllib.parse import unquote
 
 import polars as pl
 
 from pointline_tui.storage.delta.active_files import ActiveFile
+from pointline_tui.storage.delta.log import on_disk
 from pointline_tui.storage.schemas import is_event_partitioned
 
 if TYPE_CHECKING:
@@ -66,7 +66,7 @@ def _on_disk(paths: pl.Series) -> pl.Series:
     """Paths relative to the table root as on disk: the log stores them percent-encoded."""
     if not paths.str.contains("%", literal=True).any():
         return paths.cast(pl.String)  # the common case: nothing to decode
-    decoded = [p if "://" in p else unquote(p) for p in paths.to_list()]
+    decoded = [on_disk(p) for p in paths.to_list()]
     return pl.Series("path", decoded, dtype=pl.String)
 
 
