@@ -6,10 +6,12 @@ MODE is one of:
 
 - ``stock``: a stock Textual app (a Tree and a DataTable): until its first screen is mounted;
 - ``first-paint``: ``build_app`` over the lake: until the lake tree lists the tables;
-- ``overview``: until no worker runs: the overview, every table's partitions and health shown;
-- ``refresh``: as ``overview``, then one more file is appended to ``trades`` by another process,
-  then ``r`` with ``trades`` selected: the time from the key to its partition list counting it;
-- ``table-open``: as ``overview``, then ``trades`` is selected and its detail shown.
+- ``overview``: until the lake overview shows its figures and the tree every table's log check
+  (what the console goes on to read and cache for later is not waited for);
+- ``refresh``: until no worker runs, then one more file is appended to ``trades`` by another
+  process, then ``r`` with ``trades`` selected: the time from the key to its partition list
+  counting it;
+- ``table-open``: until no worker runs, then ``trades`` is selected and its detail shown.
 
 It prints one JSON line: ``seconds`` (from SPAWNED_AT, the parent's ``time.time()`` before it
 started this process, so interpreter start and imports count; for ``refresh``, from the key)
@@ -94,6 +96,17 @@ async def until(pilot: object, ready: Callable[[], bool]) -> None:
     raise TimeoutError("the screen never got there")
 
 
+def overview_shown(screen: object, tables: int) -> bool:
+    """The lake overview's figures are on ``screen``, and ``tables`` tables' log checks."""
+    from pointline_tui.widgets.lake_tree import LakeTree
+
+    detail = getattr(screen, "detail", None)
+    if detail is None or detail.node.kind != "lake" or "files / bytes" not in detail.text.plain:
+        return False
+    checked = screen.query_one(LakeTree)._health  # type: ignore[attr-defined]
+    return len(checked) == tables
+
+
 def shown_files(screen: object) -> int:
     """The files the partition list of ``trades`` on ``screen`` adds up to (0: not shown)."""
     detail = getattr(screen, "detail", None)
@@ -115,9 +128,11 @@ async def console(app: object, mode: str, root: Path, since: float) -> None:
         await until(pilot, lambda: bool(tree.root.children))
         if mode == "first-paint":
             done(time.time() - since)
-        await settle(pilot)
         if mode == "overview":
+            tables = sum(1 for table in root.iterdir() if (table / "_delta_log").is_dir())
+            await until(pilot, lambda: overview_shown(app.screen, tables))
             done(time.time() - since)
+        await settle(pilot)
         if mode == "table-open":
             await on_table(pilot, "trades")
             done(time.time() - since)

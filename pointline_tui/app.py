@@ -97,6 +97,7 @@ def build_app(
         restorer=DeferredRestorer(silver_root, read_only=read_only),
         log_maintenance=DeltaLogMaintenance(silver_root, read_only=read_only),
         read_only=read_only,
+        cache_folder=cache_folder,
     )
     return PointlineApp(context)
 

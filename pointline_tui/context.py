@@ -44,6 +44,8 @@ class LakeContext:
     """Checkpoints and clean-ups of tables' Delta logs."""
     read_only: bool = False
     """Offer the plans and dry runs, but refuse (and the stores refuse) every write."""
+    cache_folder: Path | None = None
+    """The statistics cache the reader keeps (``None``: none); the first screen reads it too."""
     errors: ErrorLog = field(default_factory=ErrorLog)
     """What failed in this run, in full: toasts show the short text, ``E`` the details."""
     _readers: list[LakeReader] = field(default_factory=list, init=False, repr=False)

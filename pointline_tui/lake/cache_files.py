@@ -24,6 +24,8 @@ _CACHE_FILE = re.compile(r"-v(\d+)\.parquet$")
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
 _FINDINGS_SUFFIX = ".findings.json"
 _STATS_SUFFIX = ".stats.json"
+_STATUSES_SUFFIX = ".statuses.json"
+_COMPANION_SUFFIXES = (_FINDINGS_SUFFIX, _STATS_SUFFIX, _STATUSES_SUFFIX)
 
 
 def default_cache_folder() -> Path:
@@ -45,16 +47,25 @@ def cache_file_for(folder: Path, table: Path) -> Path:
 
 def findings_file(cache_file: Path) -> Path:
     """The file beside a table's cache file that keeps its log's findings."""
-    return cache_file.with_name(cache_file.name.removesuffix(".parquet") + _FINDINGS_SUFFIX)
+    return _companion(cache_file, _FINDINGS_SUFFIX)
 
 
 def stats_file(cache_file: Path) -> Path:
     """The file beside a table's cache file that keeps its partition statistics."""
-    return cache_file.with_name(cache_file.name.removesuffix(".parquet") + _STATS_SUFFIX)
+    return _companion(cache_file, _STATS_SUFFIX)
+
+
+def statuses_file(cache_file: Path) -> Path:
+    """The file beside the manifest table's cache file that keeps its files per status."""
+    return _companion(cache_file, _STATUSES_SUFFIX)
+
+
+def _companion(cache_file: Path, suffix: str) -> Path:
+    return cache_file.with_name(cache_file.name.removesuffix(".parquet") + suffix)
 
 
 def _with_companions(cache_file: Path) -> tuple[Path, ...]:
-    return cache_file, findings_file(cache_file), stats_file(cache_file)
+    return cache_file, *(_companion(cache_file, s) for s in _COMPANION_SUFFIXES)
 
 
 def write_atomically(folder: Path, target: Path, body: bytes) -> bool:
@@ -150,7 +161,7 @@ def _obsolete(
     name = path.name
     if name.startswith(".") and name.endswith(".tmp"):
         return now - modified > _STALE_S
-    for suffix in (_FINDINGS_SUFFIX, _STATS_SUFFIX):
+    for suffix in _COMPANION_SUFFIXES:
         if name.endswith(suffix):
             return name.removesuffix(suffix) + ".parquet" not in names
     match = _CACHE_FILE.search(name)

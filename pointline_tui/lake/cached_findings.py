@@ -1,15 +1,54 @@
-"""``check`` findings as JSON, for the statistics cache: written plainly, read suspiciously."""
+"""``check`` findings as JSON, for the statistics cache: written plainly, read suspiciously.
+
+A table's findings file holds what ``check`` found in its log alone, keyed by what they depend
+on (``findings_key``): read without polars, so the console's first screen can mark tables.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Sequence
 from datetime import date
+from pathlib import Path
 from typing import get_args
 
+from pointline_tui.lake.cache_files import cache_file_for, findings_file
+from pointline_tui.storage.delta.log import LogListing
 from pointline_tui.storage.models import Finding, Severity
 
 _TEXT_FIELDS = ("table", "kind", "message")
 _OPTIONAL_TEXT_FIELDS = ("path", "exchange")
+
+
+def findings_key(version: int, signature: str, listing: LogListing) -> str:
+    """What findings of the log depend on: the version, its signature and the whole listing."""
+    listed = {
+        "version": version,
+        "signature": signature,
+        "commits": sorted(listing.commits.items()),
+        "checkpoints": sorted((v, sorted(parts)) for v, parts in listing.checkpoints.items()),
+        "hint": listing.last_checkpoint,
+        "hint_error": listing.last_checkpoint_error,
+        "temporary": sorted(listing.temporary),
+    }
+    return hashlib.sha256(json.dumps(listed).encode()).hexdigest()
+
+
+def findings_body(key: str, findings: Sequence[Finding]) -> bytes:
+    """The findings file's content: ``findings`` under ``key``."""
+    return json.dumps({"key": key, "findings": findings_to_json(findings)}).encode()
+
+
+def read_findings(folder: Path, table: Path, key: str) -> tuple[Finding, ...] | None:
+    """The findings kept in ``folder`` for the table at ``table`` under ``key``, if any."""
+    try:
+        stored = json.loads(findings_file(cache_file_for(folder, table)).read_bytes())
+        if not (isinstance(stored, dict) and stored.get("key") == key):
+            return None
+        return findings_from_json(stored.get("findings"))
+    except (OSError, ValueError):  # missing, damaged, of another shape: no findings
+        return None
 
 
 def findings_to_json(findings: Sequence[Finding]) -> list[dict[str, object]]:

@@ -1,14 +1,18 @@
-"""The whole lake at a glance: tables by state, totals over Delta tables, manifest statuses."""
+"""The whole lake at a glance: tables by state, totals over Delta tables, manifest statuses.
+
+Plain Python over partition rows: the console draws it from the cache before polars loads.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import polars as pl
-
 from pointline_tui.lake.catalog import TableEntry
+
+Statuses = tuple[tuple[str, int], ...]
+"""(status, files) per manifest status, as ``ManifestView.status_counts`` orders them."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -29,37 +33,39 @@ class LakeOverview:
     """Rows of every Delta table; ``None`` when a file lacks statistics."""
     partitions: int
     hot_partitions: int
-    manifest_status: tuple[tuple[str, int], ...] | None
-    """(status, count) per manifest status; ``None`` when the lake has no manifest table."""
+    manifest_status: Statuses | None
+    """``None`` when the lake has no manifest table."""
 
 
 def build_overview(
     root: Path,
     entries: Sequence[TableEntry],
-    stats: Mapping[str, pl.DataFrame],
-    manifest_counts: pl.DataFrame | None,
+    stats: Mapping[str, Iterable[Mapping[str, object]]],
+    manifest_status: Statuses | None,
 ) -> LakeOverview:
-    """Sum the partition stats of the Delta tables that could be read.
+    """Sum the partition statistics of the Delta tables that could be read.
 
     Args:
         root: the silver root.
         entries: the catalog.
-        stats: ``partition_stats`` of every Delta entry that could be read; a Delta entry
-            missing here is counted as damaged.
-        manifest_counts: ``ManifestView.status_counts()``, ``None`` without a manifest table.
+        stats: per Delta entry that could be read, its partitions' rows (``files``, ``bytes``,
+            ``rows`` and ``hot`` of ``partitions.STATS_SCHEMA``); a Delta entry missing here
+            is counted as damaged.
+        manifest_status: ``None`` without a manifest table.
     """
     states = [e.state if e.state != "delta" or e.name in stats else "damaged" for e in entries]
-    frames = [frame for frame in stats.values() if not frame.is_empty()]
-    combined = pl.concat(frames) if frames else None
-
-    def total(column: str) -> int:
-        return 0 if combined is None else int(combined.get_column(column).sum())
-
-    rows = None
-    if combined is None:
-        rows = 0
-    elif not combined.get_column("rows").null_count():
-        rows = total("rows")
+    files = size = rows = partitions = hot = 0
+    rows_known = True
+    for table in stats.values():
+        for partition in table:
+            files += _whole(partition["files"])
+            size += _whole(partition["bytes"])
+            if partition["rows"] is None:
+                rows_known = False
+            else:
+                rows += _whole(partition["rows"])
+            partitions += 1
+            hot += bool(partition["hot"])
     return LakeOverview(
         root=root,
         tables=len(entries),
@@ -67,14 +73,15 @@ def build_overview(
         empty_tables=states.count("empty"),
         not_delta_tables=states.count("not_delta"),
         damaged_tables=states.count("damaged"),
-        files=total("files"),
-        bytes=total("bytes"),
-        rows=rows,
-        partitions=0 if combined is None else combined.height,
-        hot_partitions=total("hot"),
-        manifest_status=(
-            None
-            if manifest_counts is None
-            else tuple((str(s), int(c)) for s, c in manifest_counts.iter_rows())
-        ),
+        files=files,
+        bytes=size,
+        rows=rows if rows_known else None,
+        partitions=partitions,
+        hot_partitions=hot,
+        manifest_status=manifest_status,
     )
+
+
+def _whole(value: object) -> int:
+    assert isinstance(value, int), value
+    return value

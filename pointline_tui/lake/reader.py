@@ -27,7 +27,7 @@ from pointline_tui.lake.catalog import (
 from pointline_tui.lake.errors import DamagedTableError
 from pointline_tui.lake.history import HistoryEntry, history_entries
 from pointline_tui.lake.manifest import ManifestView, read_manifest
-from pointline_tui.lake.overview import LakeOverview, build_overview
+from pointline_tui.lake.overview import LakeOverview, Statuses, build_overview
 from pointline_tui.lake.paging import Page
 from pointline_tui.lake.plan import CompactionPlan, PartitionKey, plan_compaction
 from pointline_tui.lake.quarantine import QuarantineView, log_snapshot
@@ -460,8 +460,18 @@ class LakeReader:
             except StorageError:
                 continue
         has_manifest = any(e.name == INGEST_MANIFEST.name and e.name in stats for e in entries)
-        counts = self.manifest().status_counts() if has_manifest else None
-        return build_overview(self._root, entries, stats, counts)
+        statuses = self._statuses() if has_manifest else None
+        rows = {name: frame.iter_rows(named=True) for name, frame in stats.items()}
+        return build_overview(self._root, entries, rows, statuses)
+
+    def _statuses(self) -> Statuses:
+        """The manifest's files per status, also kept in the cache for the next first screen."""
+        view = self.manifest()
+        statuses = tuple((str(s), int(n)) for s, n in view.status_counts().iter_rows())
+        kept = self._slot(INGEST_MANIFEST.name).files
+        if self._cache is not None and kept is not None and kept.version == view.version:
+            self._cache.store_statuses(kept, statuses)
+        return statuses
 
     # -- keeping tables -----------------------------------------------------------------------
 

@@ -21,7 +21,6 @@ files, temporaries a killed process left, and, past ``MAX_BYTES``, the least rec
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import os
@@ -41,10 +40,12 @@ from pointline_tui.lake.cache_files import (
     prune_folder,
     prune_now_and_then,
     stats_file,
+    statuses_file,
     write_atomically,
 )
-from pointline_tui.lake.cached_findings import findings_from_json, findings_to_json
-from pointline_tui.lake.cached_stats import read_stats, stats_body
+from pointline_tui.lake.cached_findings import findings_body, findings_key, read_findings
+from pointline_tui.lake.cached_stats import read_stats, read_statuses, stats_body, statuses_body
+from pointline_tui.lake.overview import Statuses
 from pointline_tui.lake.partitions import partition_stats, restated
 from pointline_tui.storage.delta.files import FILES_SCHEMA
 from pointline_tui.storage.delta.log import (
@@ -349,16 +350,10 @@ class StatsCache:
         Returns:
             The findings stored for this version, signature and listing; ``None`` otherwise.
         """
-        key = findings_key(entry, listing)
-        if key is None:
-            return None
-        try:
-            stored = json.loads(self._findings_file(entry.path).read_bytes())
-            if not (isinstance(stored, dict) and stored.get("key") == key):
-                return None
-            return findings_from_json(stored.get("findings"))
-        except (OSError, ValueError):  # missing, damaged, of another shape: no findings
-            return None
+        if not entry.signature:
+            return None  # never matches a log: no findings kept
+        key = findings_key(entry.version, entry.signature, listing)
+        return read_findings(self._folder, entry.path, key)
 
     def store_findings(
         self, entry: TableFiles, listing: LogListing, findings: Sequence[Finding]
@@ -368,11 +363,17 @@ class StatsCache:
         Returns:
             ``False`` when nothing was written (no signature, or the write failed).
         """
-        key = findings_key(entry, listing)
-        if key is None:
+        if not entry.signature:
             return False
-        body = json.dumps({"key": key, "findings": findings_to_json(findings)}).encode()
-        return write_atomically(self._folder, self._findings_file(entry.path), body)
+        body = findings_body(findings_key(entry.version, entry.signature, listing), findings)
+        return write_atomically(self._folder, findings_file(self.file_for(entry.path)), body)
+
+    def store_statuses(self, entry: TableFiles, statuses: Statuses) -> None:
+        """Keep the manifest's files per status at ``entry``'s version, unless already kept."""
+        args = (self._folder, entry.path, entry.version, entry.signature)
+        if entry.signature and read_statuses(*args) != statuses:
+            body = statuses_body(entry.path, entry.version, entry.signature, statuses)
+            write_atomically(self._folder, statuses_file(self.file_for(entry.path)), body)
 
     def prune(self, *, max_bytes: int = MAX_BYTES) -> list[Path]:
         """Remove the cache files that no longer serve; returns those removed.
@@ -382,28 +383,6 @@ class StatsCache:
         hour; then, while the rest exceeds ``max_bytes``, the least recently used.
         """
         return prune_folder(self._folder, _table_of, fmt=FORMAT, max_bytes=max_bytes)
-
-    def _findings_file(self, table: Path) -> Path:
-        return findings_file(self.file_for(table))
-
-
-def findings_key(entry: TableFiles, listing: LogListing) -> str | None:
-    """What findings of the log depend on: ``entry``'s signature and the whole listing.
-
-    ``None`` for files whose signature never matches (their findings are not kept).
-    """
-    if not entry.signature:
-        return None
-    listed = {
-        "version": entry.version,
-        "signature": entry.signature,
-        "commits": sorted(listing.commits.items()),
-        "checkpoints": sorted((v, sorted(parts)) for v, parts in listing.checkpoints.items()),
-        "hint": listing.last_checkpoint,
-        "hint_error": listing.last_checkpoint_error,
-        "temporary": sorted(listing.temporary),
-    }
-    return hashlib.sha256(json.dumps(listed).encode()).hexdigest()
 
 
 def _header(file: Path) -> object:

@@ -16,6 +16,7 @@ from textual.widgets import Footer, Header, Input, Static, Tree
 from textual.worker import Worker
 
 from pointline_tui.context import lake_context, navigator
+from pointline_tui.lake.cached_lake import cached_lake
 from pointline_tui.lake.catalog import LakeCatalog, TableEntry
 from pointline_tui.screens import lake_scope as scope
 from pointline_tui.screens.errors import report_worker_error
@@ -25,6 +26,7 @@ from pointline_tui.screens.lake_detail import (
     Detail,
     build_detail,
     detail_findings,
+    overview_detail,
 )
 from pointline_tui.screens.lake_messages import (
     CatalogChecked,
@@ -33,6 +35,7 @@ from pointline_tui.screens.lake_messages import (
     DetailLoaded,
     HealthChecked,
     HotPartitionsFound,
+    OverviewCached,
     PartitionsLoaded,
 )
 from pointline_tui.screens.lake_scope import WHOLE_TABLE, Mark, ReturnPoint
@@ -121,9 +124,18 @@ class LakeScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="catalog", exit_on_error=False)
     def _load_catalog(self) -> None:
         # A folder listing paints the tree at once (before the reader, which loads polars, is
-        # made); opening every log (seconds on big tables) follows and marks damaged logs.
+        # made), with the overview and log checks the cache holds for an unchanged lake (read
+        # before the tree is posted: polars' import, which the tree's selection starts, would
+        # hold them up). Opening every log (seconds on big tables) follows and marks damage.
         context = lake_context(self)
-        self.post_message(CatalogLoaded(LakeCatalog(context.silver_root).tables(open_tables=False)))
+        listed = LakeCatalog(context.silver_root).tables(open_tables=False)
+        folder = context.cache_folder
+        cached = None if folder is None else cached_lake(context.silver_root, folder, listed)
+        self.post_message(CatalogLoaded(listed))
+        if cached is not None:
+            self.post_message(OverviewCached(overview_detail(LakeNode("lake"), cached.overview)))
+            for name, findings in cached.findings.items():
+                self.post_message(HealthChecked(name, findings))
         reader = context.reader
         entries = reader.catalog(save=False)  # the figures first, then the cache files
         self.post_message(CatalogChecked(entries))
@@ -213,8 +225,14 @@ class LakeScreen(Screen[None]):
         self.detail = message.detail.with_findings(message.findings)
         self._show_body()
 
+    def on_lake_screen_overview_cached(self, message: OverviewCached) -> None:
+        if self.detail is None:  # the reader's overview, which lists the tables, comes later
+            self._show_detail(message.detail)
+
     def on_lake_screen_detail_loaded(self, message: DetailLoaded) -> None:
-        detail = message.detail
+        self._show_detail(message.detail)
+
+    def _show_detail(self, detail: Detail) -> None:
         if detail.node != self.selected:
             return  # the cursor moved on while this loaded
         self.detail = detail

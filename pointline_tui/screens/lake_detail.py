@@ -129,7 +129,7 @@ def build_detail(reader: LakeReader, node: LakeNode) -> Detail:
             },
             schema={"name": pl.String, "group": pl.String, "state": pl.String, "reason": pl.String},
         )
-        return Detail(node, "Lake overview", overview_text(overview), frame, tuple(TABLE_COLUMNS))
+        return replace(overview_detail(node, overview), frame=frame, columns=tuple(TABLE_COLUMNS))
     assert node.table is not None
     entry = node.entry
     if entry is not None and entry.state != "delta":
@@ -204,6 +204,11 @@ def health_text(findings: Sequence[Finding]) -> Text:
             f"  … {len(findings) - HEALTH_LINES} more: pointline-tui check {findings[0].table}\n"
         )
     return text
+
+
+def overview_detail(node: LakeNode, overview: LakeOverview) -> Detail:
+    """The lake's (or a group's) detail: the overview's figures, without the table list."""
+    return Detail(node, "Lake overview", overview_text(overview))
 
 
 def overview_text(overview: LakeOverview) -> Text:

@@ -70,6 +70,14 @@ class DetailLoaded(Message, namespace="lake_screen"):
         self.detail = detail
 
 
+class OverviewCached(Message, namespace="lake_screen"):
+    """The lake overview from the cache, before the reader's (``lake.cached_lake``)."""
+
+    def __init__(self, detail: Detail) -> None:
+        super().__init__()
+        self.detail = detail
+
+
 class DetailChecked(Message, namespace="lake_screen"):
     """The table of a detail that arrived was checked (``check``, files included)."""
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -25,6 +28,16 @@ WARM = ("binance-futures", date(2024, 5, 2))
 COLD = ("okx", date(2024, 5, 1))
 APPENDS = {HOT: 9, WARM: 3, COLD: 1}
 ROWS_PER_APPEND = 20
+
+
+@pytest.fixture(scope="module")
+def other_process() -> Iterator[ProcessPoolExecutor]:
+    """One spawned process per test module, for changes another process makes (a forked one
+    panics in deltalake)."""
+    with ProcessPoolExecutor(
+        max_workers=1, mp_context=multiprocessing.get_context("spawn")
+    ) as pool:
+        yield pool
 
 
 @pytest.fixture

@@ -7,10 +7,9 @@ which path a load took is read from ``LakeReader.last_load`` and ``tables_opened
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from datetime import date
 from pathlib import Path
@@ -34,15 +33,6 @@ from tests.lake.conftest import AUDIT, HOT, write_trades
 from tests.loaded import run_cli
 
 Change = Callable[[ProcessPoolExecutor, Path], None]
-
-
-@pytest.fixture(scope="module")
-def other_process() -> Iterator[ProcessPoolExecutor]:
-    """One spawned process for the whole module (a forked one panics in deltalake)."""
-    with ProcessPoolExecutor(
-        max_workers=1, mp_context=multiprocessing.get_context("spawn")
-    ) as pool:
-        yield pool
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -13,7 +14,10 @@ from textual.widgets._footer import FooterKey
 
 from pointline_tui.app import PointlineApp, build_app
 from pointline_tui.formatting import short_bytes
+from pointline_tui.lake import LakeReader
 from pointline_tui.screens.lake import LakeScreen
+from pointline_tui.screens.lake_detail import Detail, overview_detail
+from pointline_tui.screens.lake_messages import OverviewCached
 from pointline_tui.widgets.frame_table import FrameTable
 from pointline_tui.widgets.lake_tree import LakeTree
 from tests.pilot import settle
@@ -301,3 +305,55 @@ async def test_home_end_and_the_edges_of_a_page_move_through_the_whole_list(
         await pilot.press("home")
         assert (table.page_index, partition_row(table)) == (0, rows[0])
         assert table.scroll_x == 0
+
+
+@pytest.fixture
+def cached_overviews(monkeypatch: pytest.MonkeyPatch) -> list[Detail]:
+    """The overviews the lake screen got from the cache, in order (each then handled as is)."""
+    cached: list[Detail] = []
+    show = LakeScreen.on_lake_screen_overview_cached
+
+    def record(screen: LakeScreen, message: OverviewCached) -> None:
+        cached.append(message.detail)
+        show(screen, message)
+
+    monkeypatch.setattr(LakeScreen, "on_lake_screen_overview_cached", record)
+    return cached
+
+
+async def test_over_a_kept_lake_the_overview_comes_from_the_cache_first(
+    demo_lake: Path, tmp_path: Path, cached_overviews: list[Detail]
+) -> None:
+    cache = tmp_path / "cache"
+    async with build_app(demo_lake, cache_folder=cache).run_test(size=(80, 24)) as pilot:
+        await settle(pilot)  # this console keeps what it read
+    assert cached_overviews == []  # nothing was kept before it
+    app = build_app(demo_lake, cache_folder=cache)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = lake_of(app)
+        assert len(cached_overviews) == 1
+        detail = screen.detail
+        assert detail is not None
+        assert (detail.node.kind, detail.frame is not None) == ("lake", True)  # the reader's
+        assert cached_overviews[0].text == detail.text  # the same figures, drawn earlier
+        # Arriving late, a cached overview never replaces the detail on show.
+        wrong = overview_detail(
+            detail.node, replace(LakeReader(demo_lake).lake_overview(), files=1)
+        )
+        screen.post_message(OverviewCached(wrong))
+        await settle(pilot)
+        assert screen.detail is detail
+
+
+async def test_without_a_cache_only_the_reader_draws_the_overview(
+    demo_lake: Path, cached_overviews: list[Detail]
+) -> None:
+    for _ in range(2):
+        app = build_app(demo_lake)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            detail = lake_of(app).detail
+            assert detail is not None
+            assert detail.frame is not None
+    assert cached_overviews == []
