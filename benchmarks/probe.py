@@ -5,7 +5,8 @@
 MODE is one of:
 
 - ``stock``: a stock Textual app (a Tree and a DataTable): until its first screen is mounted;
-- ``first-paint``: ``build_app`` over the lake: until the lake tree lists the tables;
+- ``first-paint``: the console over the lake, opened as the command line opens it
+  (``console_app``): until the lake tree lists the tables;
 - ``overview``: until the lake overview shows its figures and the tree every table's log check
   (what the console goes on to read and cache for later is not waited for);
 - ``refresh``: until no worker runs, then one more file is appended to ``trades`` by another
@@ -54,9 +55,9 @@ def main() -> None:
     if mode == "stock":
         asyncio.run(stock(since))
         return
-    from pointline_tui.app import build_app
+    from pointline_tui.cli.console import console_app
 
-    app = build_app(root, cache_folder=Path(cache))
+    app = console_app(root, read_only=False, cache_folder=Path(cache))
     asyncio.run(console(app, mode, root, since))
 
 

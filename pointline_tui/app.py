@@ -17,6 +17,7 @@ from pointline_tui.navigation import Navigation
 from pointline_tui.screens.lake import LakeScreen
 
 if TYPE_CHECKING:
+    from pointline_tui.lake.head_start import HeadStart
     from pointline_tui.lake.reader import LakeReader
 
 _EXIT_SIGNALS = (signal.SIGHUP, signal.SIGTERM)
@@ -70,11 +71,16 @@ class PointlineApp(Navigation):
 
 
 def build_app(
-    silver_root: Path, *, read_only: bool = False, cache_folder: Path | None = None
+    silver_root: Path,
+    *,
+    read_only: bool = False,
+    cache_folder: Path | None = None,
+    head_start: HeadStart | None = None,
 ) -> PointlineApp:
     """The app over the lake at ``silver_root``: the one factory the CLI and tests use.
 
     ``cache_folder``: where the statistics cache is kept (``None``: no cache).
+    ``head_start``: tables' loads begun before the app was imported, for its reader.
     """
     from pointline_tui.storage.delta.deferred import DeferredEventStore
     from pointline_tui.storage.delta.deferred_restore import DeferredRestorer
@@ -85,7 +91,7 @@ def build_app(
         from pointline_tui.lake.stats_cache import StatsCache
 
         cache = None if cache_folder is None else StatsCache(cache_folder)
-        return LakeReader(silver_root, cache=cache)
+        return LakeReader(silver_root, cache=cache, head_start=head_start)
 
     events = DeferredEventStore(silver_root, read_only=read_only)  # delta-rs on first write
     context = LakeContext(

@@ -9,9 +9,13 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pointline_tui import __version__
 from pointline_tui.cli.options import add_root_options, cache_folder, resolve_silver_root
+
+if TYPE_CHECKING:
+    from pointline_tui.app import PointlineApp
 
 
 def run(argv: Sequence[str], *, subcommands: Sequence[str]) -> int:
@@ -28,12 +32,23 @@ def run(argv: Sequence[str], *, subcommands: Sequence[str]) -> int:
     if args.demo:
         return _run_demo(read_only=args.read_only)
     root = resolve_silver_root(args.silver_root_arg, args.silver_root, args.root)
-    folder = cache_folder(args, root)
-    from pointline_tui.app import build_app  # after the checks: a bad root fails fast
-
-    app = build_app(root, read_only=args.read_only, cache_folder=folder)
+    app = console_app(root, read_only=args.read_only, cache_folder=cache_folder(args, root))
     app.run()
     return app.return_code or 0  # Textual sets 1 when the app stopped on an exception
+
+
+def console_app(root: Path, *, read_only: bool, cache_folder: Path | None) -> PointlineApp:
+    """The console over the (checked) lake at ``root``, as the command line opens it.
+
+    The delta-rs loads the cache cannot spare begin first (``HeadStart``): they need not wait
+    for the app's imports.
+    """
+    from pointline_tui.lake.head_start import HeadStart
+
+    head_start = HeadStart(root, cache_folder)
+    from pointline_tui.app import build_app  # after the checks: a bad root fails fast
+
+    return build_app(root, read_only=read_only, cache_folder=cache_folder, head_start=head_start)
 
 
 def _parser(subcommands: Sequence[str]) -> argparse.ArgumentParser:

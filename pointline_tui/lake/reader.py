@@ -51,6 +51,8 @@ from pointline_tui.text import short_error
 if TYPE_CHECKING:
     from deltalake import DeltaTable
 
+    from pointline_tui.lake.head_start import HeadStart
+
 _READ_ERRORS = (OSError, pl.exceptions.PolarsError)
 """What reading a table's log or files raises when something on disk is wrong (and delta-rs's
 ``DeltaError``, imported only once an error needs it: a cached lake never loads delta-rs)."""
@@ -116,6 +118,8 @@ class LakeReader:
         on_load: given each table delta-rs loaded with its files (name, handle, the
             ``files_frame`` made of it), which the reader then drops: a command that goes on
             to write hands them to its store.
+        head_start: loads begun before the reader was made; a table's is taken where the
+            reader would load it with its files (and counted in ``tables_opened``).
 
     Raises:
         ValueError: the cache folder is inside the lake.
@@ -127,9 +131,11 @@ class LakeReader:
         *,
         cache: StatsCache | None = None,
         on_load: Callable[[str, DeltaTable, pl.DataFrame], None] | None = None,
+        head_start: HeadStart | None = None,
     ) -> None:
         self._root = Path(silver_root)
         self._on_load = on_load
+        self._head_start = head_start
         if cache is not None and inside(cache.folder, self._root):
             raise ValueError(f"the cache folder {cache.folder} is inside the lake {self._root}")
         self._cache = cache
@@ -553,6 +559,10 @@ class LakeReader:
         """Open table ``name`` with delta-rs (counted in ``tables_opened``)."""
         with self._opened_lock:
             self.tables_opened += 1
+        if self._head_start is not None and not without_files:
+            early = self._head_start.take(name)
+            if early is not None and version in (None, early.version()):
+                return early
         return open_delta(name, path, version=version, without_files=without_files)
 
     def _files(self, name: str, slot: _Slot, *, save: bool = True) -> TableFiles:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -95,6 +96,8 @@ class LakeScreen(Screen[None]):
         """Whether the detail shows the file-size histogram in place of the summary (``z``)."""
         self._pending_partition: tuple[str, str, date] | None = None
         """A partition to select once its table's partitions are in (``select_partition``)."""
+        self._cache_read = threading.Event()
+        """Set once the first listing has shown what the cache holds (details wait for it)."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -124,18 +127,24 @@ class LakeScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="catalog", exit_on_error=False)
     def _load_catalog(self) -> None:
         # A folder listing paints the tree at once (before the reader, which loads polars, is
-        # made), with the overview and log checks the cache holds for an unchanged lake (read
-        # before the tree is posted: polars' import, which the tree's selection starts, would
-        # hold them up). Opening every log (seconds on big tables) follows and marks damage.
+        # made); over an unchanged lake, the overview and log checks the cache holds follow
+        # before polars' import starts (``_cache_read``: an import holds the interpreter, and
+        # would hold them up). Opening every log (seconds on big tables) follows and marks
+        # damage.
         context = lake_context(self)
-        listed = LakeCatalog(context.silver_root).tables(open_tables=False)
-        folder = context.cache_folder
-        cached = None if folder is None else cached_lake(context.silver_root, folder, listed)
-        self.post_message(CatalogLoaded(listed))
-        if cached is not None:
-            self.post_message(OverviewCached(overview_detail(LakeNode("lake"), cached.overview)))
-            for name, findings in cached.findings.items():
-                self.post_message(HealthChecked(name, findings))
+        try:
+            listed = LakeCatalog(context.silver_root).tables(open_tables=False)
+            self.post_message(CatalogLoaded(listed))
+            folder = context.cache_folder
+            cached = None if folder is None else cached_lake(context.silver_root, folder, listed)
+            if cached is not None:
+                self.post_message(
+                    OverviewCached(overview_detail(LakeNode("lake"), cached.overview))
+                )
+                for name, findings in cached.findings.items():
+                    self.post_message(HealthChecked(name, findings))
+        finally:
+            self._cache_read.set()
         reader = context.reader
         entries = reader.catalog(save=False)  # the figures first, then the cache files
         self.post_message(CatalogChecked(entries))
@@ -165,6 +174,7 @@ class LakeScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
     def _load_detail(self, node: LakeNode) -> None:
         # Figures first; the check, which walks the table's folders, follows.
+        self._cache_read.wait()
         reader = lake_context(self).reader
         detail = build_detail(reader, node)
         self.post_message(DetailLoaded(detail))
