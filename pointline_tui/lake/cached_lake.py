@@ -15,7 +15,7 @@ from pathlib import Path
 from pointline_tui.lake.cached_findings import findings_key, read_findings
 from pointline_tui.lake.cached_stats import Partition, newest, read_stats, read_statuses
 from pointline_tui.lake.catalog import TableEntry
-from pointline_tui.lake.overview import LakeOverview, Statuses, build_overview
+from pointline_tui.lake.overview import LakeOverview, Statuses, build_overview, single_partition
 from pointline_tui.storage.models import Finding
 from pointline_tui.storage.schemas import INGEST_MANIFEST
 
@@ -27,6 +27,8 @@ class CachedLake:
     overview: LakeOverview
     findings: dict[str, tuple[Finding, ...]]
     """The log's findings of each table that has them kept for its log as it is now."""
+    hot_tables: frozenset[str]
+    """Unpartitioned tables that are hot (their one partition is)."""
 
 
 def cached_lake(root: Path, folder: Path, entries: Sequence[TableEntry]) -> CachedLake | None:
@@ -63,4 +65,9 @@ def cached_lake(root: Path, folder: Path, entries: Sequence[TableEntry]) -> Cach
         kept = read_findings(folder, table, findings_key(version, signature, listing))
         if kept is not None:
             findings[entry.name] = kept
-    return CachedLake(build_overview(root, entries, stats, statuses), findings)
+    hot = frozenset(
+        name
+        for name, rows in stats.items()
+        if single_partition(rows) and any(row["hot"] for row in rows)
+    )
+    return CachedLake(build_overview(root, entries, stats, statuses), findings, hot)

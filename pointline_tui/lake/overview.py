@@ -82,6 +82,11 @@ def build_overview(
     )
 
 
+def single_partition(partitions: Iterable[Mapping[str, object]]) -> bool:
+    """Statistics of an unpartitioned table: no partition names an exchange (or there is none)."""
+    return all(partition["exchange"] is None for partition in partitions)
+
+
 def _whole(value: object) -> int:
     assert isinstance(value, int), value
     return value

@@ -138,9 +138,8 @@ class LakeScreen(Screen[None]):
             folder = context.cache_folder
             cached = None if folder is None else cached_lake(context.silver_root, folder, listed)
             if cached is not None:
-                self.post_message(
-                    OverviewCached(overview_detail(LakeNode("lake"), cached.overview))
-                )
+                detail = overview_detail(LakeNode("lake"), cached.overview)
+                self.post_message(OverviewCached(detail, cached.hot_tables))
                 for name, findings in cached.findings.items():
                     self.post_message(HealthChecked(name, findings))
         finally:
@@ -237,6 +236,9 @@ class LakeScreen(Screen[None]):
 
     def on_lake_screen_overview_cached(self, message: OverviewCached) -> None:
         if self.detail is None:  # the reader's overview, which lists the tables, comes later
+            tree = self.query_one(LakeTree)
+            for table in message.hot_tables:
+                tree.show_hot(table, hot=True)
             self._show_detail(message.detail)
 
     def on_lake_screen_detail_loaded(self, message: DetailLoaded) -> None:

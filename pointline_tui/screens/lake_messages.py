@@ -73,9 +73,11 @@ class DetailLoaded(Message, namespace="lake_screen"):
 class OverviewCached(Message, namespace="lake_screen"):
     """The lake overview from the cache, before the reader's (``lake.cached_lake``)."""
 
-    def __init__(self, detail: Detail) -> None:
+    def __init__(self, detail: Detail, hot_tables: frozenset[str]) -> None:
         super().__init__()
         self.detail = detail
+        self.hot_tables = hot_tables
+        """Unpartitioned tables that are hot."""
 
 
 class DetailChecked(Message, namespace="lake_screen"):

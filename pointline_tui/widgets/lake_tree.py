@@ -12,6 +12,7 @@ from textual.widgets.tree import TreeNode
 
 from pointline_tui.formatting import count
 from pointline_tui.lake.catalog import TableEntry
+from pointline_tui.lake.overview import single_partition
 from pointline_tui.storage.models import Finding
 from pointline_tui.text import one_line
 
@@ -125,17 +126,11 @@ class LakeTree(Tree[LakeNode]):
         import polars as pl  # loaded with the statistics: a first paint has none
 
         self._stats[table] = stats
-        unpartitioned = (
-            stats.is_empty() or stats.get_column("exchange").null_count() == stats.height
-        )
-        self._hot_tables.discard(table)
-        if unpartitioned and stats.get_column("hot").any():
-            self._hot_tables.add(table)
+        unpartitioned = single_partition(stats.select("exchange").iter_rows(named=True))
+        self.show_hot(table, hot=unpartitioned and bool(stats.get_column("hot").any()))
         node = self._table_node(table)
         if node is None:
             return
-        if node.data is not None and node.data.entry is not None:
-            node.set_label(self._label(node.data.entry))  # drop the loading mark
         if unpartitioned:
             node.allow_expand = False
             return
@@ -154,6 +149,16 @@ class LakeTree(Tree[LakeNode]):
             label = Text.assemble(mark, one_line(exchange))  # a value: shown, never obeyed
             label.append(f" ({count(partitions)})", style="dim")
             node.add(label, LakeNode("exchange", table=table, exchange=exchange))
+
+    def show_hot(self, table: str, *, hot: bool) -> None:
+        """Mark the unpartitioned ``table`` hot (its one partition is), or not."""
+        if hot:
+            self._hot_tables.add(table)
+        else:
+            self._hot_tables.discard(table)
+        node = self._table_node(table)
+        if node is not None and node.data is not None and node.data.entry is not None:
+            node.set_label(self._label(node.data.entry))  # and drop the loading mark
 
     def show_health(self, table: str, findings: tuple[Finding, ...]) -> None:
         """Mark ``table`` with its error and warning counts from ``check``."""

@@ -72,6 +72,14 @@ def test_an_unchanged_lake_gives_the_readers_overview_and_log_checks(
     }
     node = LakeNode("lake")
     assert overview_detail(node, cached.overview).text == build_detail(reader, node).text
+    # The tree's hot mark of a table that is one partition.
+    hot = set()
+    for entry in fresh.catalog():
+        stats = fresh.partition_stats(entry.name)
+        if stats.get_column("exchange").null_count() == stats.height and stats["hot"].any():
+            hot.add(entry.name)
+    assert hot
+    assert cached.hot_tables == hot
 
 
 def _forget_statuses(root: Path, folder: Path) -> None:

@@ -341,9 +341,12 @@ async def test_over_a_kept_lake_the_overview_comes_from_the_cache_first(
         wrong = overview_detail(
             detail.node, replace(LakeReader(demo_lake).lake_overview(), files=1)
         )
-        screen.post_message(OverviewCached(wrong))
+        screen.post_message(OverviewCached(wrong, frozenset({"trades"})))
         await settle(pilot)
         assert screen.detail is detail
+        tree = screen.query_one(LakeTree)
+        labels = [str(tree.get_node_at_line(i).label) for i in range(tree.last_line + 1)]
+        assert "trades" in labels  # no hot mark from the late overview
 
 
 async def test_without_a_cache_only_the_reader_draws_the_overview(
