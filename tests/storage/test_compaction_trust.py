@@ -194,7 +194,11 @@ def test_verify_compaction_catches_a_doubled_commit(lake: Path) -> None:
         verify_compaction(table, P1, since_version=v - 1, before=before, run_id="doubled-run")
     # The honest commit it raced passes, and is the version returned.
     honest = info[RUN_KEY]  # type: ignore[index]
-    assert verify_compaction(table, P1, since_version=v - 1, before=before, run_id=honest) == v
+    commit = verify_compaction(table, P1, since_version=v - 1, before=before, run_id=honest)
+    assert commit is not None
+    assert commit.version == v
+    [add_path] = commit.added
+    assert (commit.added[add_path], commit.removed) == (add["size"], frozenset(before))
     # A run that committed nothing.
     assert verify_compaction(table, P1, since_version=v - 1, before=before, run_id="none") is None
 
@@ -214,7 +218,9 @@ def test_verify_compaction_passes_an_honest_hand_written_commit(lake: Path) -> N
     }
     doctor_commit(table, v + 1, [remove], add, "rewrite-run")  # type: ignore[arg-type]
     assert in_part(read(lake), P1).height == rows == APPENDS * ROWS
-    assert verify_compaction(table, P1, since_version=v, before=at_v, run_id="rewrite-run") == v + 1
+    commit = verify_compaction(table, P1, since_version=v, before=at_v, run_id="rewrite-run")
+    assert commit is not None
+    assert commit.version == v + 1
     assert path not in live_rows(lake, P1)
 
 

@@ -229,10 +229,10 @@ class DeltaEventStore:
             partitions=keys,
             files=file_rows(_of_partitions(before, keys)),
         )
-        done: list[Partition | None] = []
+        after: dict[Partition | None, tuple[int, int]] = {}
         for part in targets:
             try:
-                self._compact_one(
+                after[part] = self._compact_one(
                     dt,
                     path,
                     part,
@@ -247,16 +247,13 @@ class DeltaEventStore:
                     ),
                 )
             except StorageError as err:
-                if not done:
+                if not after:
                     raise
-                dt.update_incremental()
-                partial = _report(table_name, before, self._files(dt, table_name), done)
+                partial = _report(table_name, before, after)
                 raise PartialCompactionError(
-                    f"{err} ({len(done)} partition(s) were compacted before it)", partial
+                    f"{err} ({len(after)} partition(s) were compacted before it)", partial
                 ) from err
-            done.append(part)
-        dt.update_incremental()
-        return _report(table_name, before, self._files(dt, table_name), targets)
+        return _report(table_name, before, after)
 
     def adopt(self, table_name: str, table: DeltaTable, files: pl.DataFrame | None = None) -> None:
         """Take ``table``, loaded with its files by the caller, for the next write to it.
@@ -338,12 +335,16 @@ class DeltaEventStore:
         target_size: int,
         *,
         wait: Callable[[Path, Partition | None], AbstractContextManager[None]],
-    ) -> None:
+    ) -> tuple[int, int]:
         """Compact one partition (or a whole unpartitioned table) in one commit, then check it.
 
         pointline's compactions of one partition take turns under a file lock, each on a fresh
         snapshot, and one whose files were rewritten while it waited commits nothing. Other
         tools do not take the lock: the commit is verified against the log afterwards.
+
+        Returns:
+            The partition's files and bytes once compacted: the snapshot's, less the files the
+            commit removed, plus those it wrote (read from the commit, not another file list).
         """
         filters = None
         if part is not None:
@@ -367,13 +368,19 @@ class DeltaEventStore:
                 writer_properties=COMPACTION_WRITER,
                 commit_properties=commit_properties(self.audit | {RUN_KEY: run_id}),
             )
-            verify_compaction(
+            commit = verify_compaction(
                 path,
                 part,
                 since_version=since,
                 before=_rows_by_path(snapshot, part),
                 run_id=run_id,
             )
+        files = snapshot if part is None else _of_partitions(snapshot, [part])
+        sizes = dict(files.select("path", "size_bytes").iter_rows())
+        if commit is not None:
+            sizes = {p: n for p, n in sizes.items() if p not in commit.removed}
+            sizes.update(commit.added)
+        return len(sizes), sum(sizes.values())
 
     # -- TableVacuum --------------------------------------------------------------------------
 
@@ -574,12 +581,14 @@ def _rows_by_path(files: pl.DataFrame, part: Partition | None) -> dict[str, int 
 def _report(
     table_name: str,
     before: pl.DataFrame,
-    after: pl.DataFrame,
-    parts: list[Partition | None],
+    after: Mapping[Partition | None, tuple[int, int]],
 ) -> CompactionReport:
-    """What compacting ``parts`` did (``[None]``: a whole unpartitioned table)."""
-    if parts == [None]:
-        (files_before, bytes_before), (files_after, bytes_after) = _totals(before), _totals(after)
+    """What compacting the partitions of ``after`` did (``None``: a whole unpartitioned table).
+
+    ``after``: each compacted partition's files and bytes once compacted.
+    """
+    if None in after:
+        (files_before, bytes_before), (files_after, bytes_after) = _totals(before), after[None]
         return CompactionReport(
             table_name=table_name,
             partitions_processed=1,
@@ -588,7 +597,9 @@ def _report(
             bytes_before=bytes_before,
             bytes_after=bytes_after,
         )
-    results = tuple(_partition_result(before, after, part) for part in parts if part)
+    results = tuple(
+        _partition_result(before, part, totals) for part, totals in after.items() if part
+    )
     return CompactionReport(
         table_name=table_name,
         partitions_processed=len(results),
@@ -601,19 +612,16 @@ def _report(
 
 
 def _partition_result(
-    before: pl.DataFrame, after: pl.DataFrame, part: Partition
+    before: pl.DataFrame, part: Partition, after: tuple[int, int]
 ) -> PartitionCompaction:
-    def of(files: pl.DataFrame) -> tuple[int, int]:
-        return _totals(_of_partitions(files, [part]))
-
-    (files_before, bytes_before), (files_after, bytes_after) = of(before), of(after)
+    files_before, bytes_before = _totals(_of_partitions(before, [part]))
     return PartitionCompaction(
         exchange=part[0],
         trading_date=part[1],
         files_before=files_before,
-        files_after=files_after,
+        files_after=after[0],
         bytes_before=bytes_before,
-        bytes_after=bytes_after,
+        bytes_after=after[1],
     )
 
 

@@ -9,9 +9,10 @@ the rows it removed.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import date
 from pathlib import Path
+from typing import NamedTuple
 
 from pointline_tui.storage.delta.log import (
     DELTA_LOG,
@@ -26,6 +27,16 @@ RUN_KEY = "pointline_run"
 """Custom commit metadata naming the compaction run that made a commit."""
 
 
+class CompactionCommit(NamedTuple):
+    """What a compaction's commit did to its partition."""
+
+    version: int
+    added: Mapping[str, int]
+    """The files it wrote: path (as on disk) -> bytes."""
+    removed: frozenset[str]
+    """The files it removed (paths as on disk)."""
+
+
 def verify_compaction(
     table_root: Path,
     part: tuple[str, date] | None,
@@ -33,7 +44,7 @@ def verify_compaction(
     since_version: int,
     before: Mapping[str, int | None],
     run_id: str,
-) -> int | None:
+) -> CompactionCommit | None:
     """Check the commit of compaction ``run_id`` made on top of version ``since_version``.
 
     Args:
@@ -44,7 +55,7 @@ def verify_compaction(
         run_id: the value of ``RUN_KEY`` in the compaction's commit metadata.
 
     Returns:
-        The version the compaction committed, ``None`` when it committed nothing.
+        The compaction's commit, ``None`` when it committed nothing.
 
     Raises:
         VerificationError: the commit removed a file that was no longer live, or its files
@@ -81,8 +92,19 @@ def verify_compaction(
                     f"{actual:,} rows in place of {expected:,}. Nothing more was compacted: "
                     f"restore version {version - 1} (pointline-tui history {table_root.name})"
                 )
-        return version
+        return CompactionCommit(version, _sizes(actions, part), frozenset(removes))
     return None
+
+
+def _sizes(actions: list[dict[str, object]], part: tuple[str, date] | None) -> dict[str, int]:
+    """The files the add actions of ``part`` name: path (as on disk) -> bytes."""
+    sizes = {}
+    for path, add in _actions(actions, "add", part):
+        size = add.get("size")
+        if not isinstance(size, int) or isinstance(size, bool):
+            raise VerificationError(f"an add action without its size: {path}")
+        sizes[path] = size
+    return sizes
 
 
 def _is_run(actions: list[dict[str, object]], run_id: str) -> bool:
@@ -97,7 +119,13 @@ def _files(
     actions: list[dict[str, object]], kind: str, part: tuple[str, date] | None
 ) -> dict[str, int | None]:
     """The ``kind`` ("add"/"remove") actions of ``part``: path (on disk) -> rows (if known)."""
-    files: dict[str, int | None] = {}
+    return {path: _rows(value.get("stats")) for path, value in _actions(actions, kind, part)}
+
+
+def _actions(
+    actions: list[dict[str, object]], kind: str, part: tuple[str, date] | None
+) -> Iterator[tuple[str, dict[str, object]]]:
+    """The ``kind`` ("add"/"remove") actions of ``part``, each with its path as on disk."""
     for action in actions:
         value = action.get(kind)
         if not isinstance(value, dict) or "path" not in value:
@@ -109,8 +137,7 @@ def _files(
                 or values.get("trading_date") != part[1].isoformat()
             ):
                 continue
-        files[on_disk(str(value["path"]))] = _rows(value.get("stats"))
-    return files
+        yield on_disk(str(value["path"])), value
 
 
 def _rows(stats: object) -> int | None:
