@@ -109,6 +109,7 @@ def check_table(
     errors_only: bool = False,
     replayed: int | None = None,
     files: Sequence[ActiveFile] | None = None,
+    walked: Disk | None = None,
 ) -> tuple[Finding, ...]:
     """Diagnose the folder ``name`` of the lake at ``silver_root``.
 
@@ -130,6 +131,8 @@ def check_table(
             those are not read again. Not for a handle kept while the log may have changed.
         files: ``table``'s active files (at least those of ``partitions``), when the caller
             has them already.
+        walked: a walk of the whole table (``walk_table``) the caller made just before and
+            goes on to use: a scan of every file compares it instead of walking again.
 
     Returns:
         The findings, errors first; empty for a sound table.
@@ -202,6 +205,7 @@ def check_table(
             deep=deep,
             partitions=partitions,
             unreferenced=not errors_only,
+            walked=walked,
         )
     return _sorted(report)
 
@@ -249,14 +253,16 @@ def ensure_sound(
     partitions: Iterable[PartitionKey] | None = None,
     scan_files: bool = False,
     files: Sequence[ActiveFile] | None = None,
+    walked: Disk | None = None,
 ) -> None:
     """Refuse a write to table ``name`` while ``check`` finds an error in it.
 
     Checks the log, partition folders that lead out of the lake and, when ``partitions``
     are given, those partitions' files; ``scan_files`` checks every file (a walk of every
-    folder: seconds on a big table). ``table``, when given, was opened just before: the
-    commits its load replayed are not parsed again. ``files``: its active files (at least
-    those of ``partitions``), when the caller has them.
+    folder, or ``walked``, one the caller made just before: seconds on a big table).
+    ``table``, when given, was opened just before: the commits its load replayed are not
+    parsed again. ``files``: its active files (at least those of ``partitions``), when the
+    caller has them.
 
     Raises:
         UnsafeTableError: naming the first error finding (all of them in ``findings``).
@@ -270,6 +276,7 @@ def ensure_sound(
         errors_only=True,
         replayed=None if table is None else table.version(),
         files=files,
+        walked=walked,
     )
     refuse_on_errors(name, [*findings, *partition_links_out(Path(silver_root), name)])
 
@@ -471,7 +478,7 @@ def _parquet_problem(path: Path) -> str | None:
 
 
 @dataclass(slots=True)
-class _Disk:
+class Disk:
     """What a walk of the table's folders found (symlinks never followed)."""
 
     files: dict[str, int] = field(default_factory=dict)
@@ -481,9 +488,9 @@ class _Disk:
     """Files a killed writer left half-made: relative path -> size in bytes."""
 
 
-def walk_table(path: Path, *, under: Iterable[str] = ("",)) -> _Disk:
+def walk_table(path: Path, *, under: Iterable[str] = ("",)) -> Disk:
     """The visible files below ``path`` (``under``: sub-folders to walk, relative)."""
-    disk = _Disk()
+    disk = Disk()
     stack = list(under)
     while stack:
         rel_dir = stack.pop()
@@ -522,6 +529,7 @@ def _check_files(
     deep: bool,
     partitions: Iterable[PartitionKey] | None,
     unreferenced: bool,
+    walked: Disk | None = None,
 ) -> None:
     """Compare the table's folders with ``files()``, the version's active files.
 
@@ -534,7 +542,7 @@ def _check_files(
     if wanted is not None:  # the folders to walk are those of the partitions' files
         live = [f for f in files() if not partitioned or (f.exchange, f.trading_date) in wanted]
         folders = _folders(live)
-    disk = walk_table(path, under=folders)
+    disk = walked if walked is not None and wanted is None else walk_table(path, under=folders)
     if wanted is None:
         live = files()
     if partitioned:

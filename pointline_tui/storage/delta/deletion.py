@@ -9,7 +9,7 @@ import functools
 import os
 import re
 import stat
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
@@ -61,13 +61,20 @@ def _roots(table_root: Path) -> tuple[str, ...]:
     return tuple({str(table_root.absolute()).rstrip("/") + "/", str(table_root.resolve()) + "/"})
 
 
-def vacuum_sizes(dt: DeltaTable, table_root: Path, retention_hours: int) -> dict[str, int]:
+def vacuum_sizes(
+    dt: DeltaTable,
+    table_root: Path,
+    retention_hours: int,
+    walked: Mapping[str, int] | None = None,
+) -> dict[str, int]:
     """What a (lite) vacuum with ``retention_hours`` deletes: on-disk names and sizes.
 
     Names are relative to the table root. Lite vacuum lists every old tombstone, including
     files already deleted (left out here), and spells escaped partition values differently
-    from one release to the next.
+    from one release to the next. ``walked``: the plain files a walk of the table just found
+    (relative name -> size, ``check.walk_table``); a name it did not see is looked up.
     """
+    seen = walked or {}
     listed = dt.vacuum(
         retention_hours=retention_hours, dry_run=True, enforce_retention_duration=False
     )
@@ -76,11 +83,14 @@ def vacuum_sizes(dt: DeltaTable, table_root: Path, retention_hours: int) -> dict
     for reported in listed:
         rel = table_relative(table_root, reported)
         for variant in (rel, unquote(rel)):  # the log may percent-encode it once more
-            try:
-                sizes[variant] = os.stat(os.path.join(root, variant)).st_size
-                break
-            except FileNotFoundError:
-                continue
+            size = seen.get(variant)
+            if size is None:
+                try:
+                    size = os.stat(os.path.join(root, variant)).st_size
+                except FileNotFoundError:
+                    continue
+            sizes[variant] = size
+            break
     return sizes
 
 

@@ -29,6 +29,7 @@ from pointline_tui.storage.delta.check import (
     ensure_sound,
     partition_of,
     refuse_on_errors,
+    walk_table,
 )
 from pointline_tui.storage.delta.deletion import (
     DEFAULT_RETENTION_HOURS,
@@ -420,8 +421,10 @@ class DeltaEventStore:
             dt.update_incremental()  # only the commits since the caller's load
         else:
             dt = self._open(path, table_name)
-        # Tombstoned files are the way back to a version without damage: keep them then.
-        ensure_sound(self.silver_root, table_name, table=dt, scan_files=True)
+        # Tombstoned files are the way back to a version without damage: keep them then. The
+        # walk of the folders that proves it also gives the candidates' sizes.
+        walked = walk_table(path)
+        ensure_sound(self.silver_root, table_name, table=dt, scan_files=True, walked=walked)
         minimum = minimum_retention_hours(dt)
         if enforce_retention and retention_hours < minimum:
             raise RetentionError(
@@ -431,7 +434,7 @@ class DeltaEventStore:
             )
         # delta-rs's (lite) candidates; its full mode follows symlinks. The files are deleted
         # here, not by delta-rs: re-checked against the newest version, never through a link.
-        sizes = vacuum_sizes(dt, path, retention_hours)
+        sizes = vacuum_sizes(dt, path, retention_hours, walked.files)
         if partitions is not None:
             wanted = set(partitions)
             sizes = {rel: size for rel, size in sizes.items() if _partition_of(rel) in wanted}
