@@ -75,20 +75,28 @@ class HeadStart:
             return dt
 
     def _run(self) -> None:
-        while True:
-            with self._cond:
-                if not self._cond.wait_for(lambda: not self._ready, timeout=UNTAKEN_S):
-                    self._ready.clear()  # the reader went another way: free the memory
-                    self._queue.clear()
-                if not self._queue:
-                    return
-                name = self._loading = self._queue.popleft()
-            try:
-                dt: DeltaTable | None = open_delta(name, self._root / name)
-            except StorageError:
-                dt = None  # the reader loads it again and reports what is wrong
-            with self._cond:
-                self._loading = None
-                if dt is not None:
-                    self._ready[name] = dt
-                self._cond.notify_all()
+        while (name := self._next()) is not None:
+            self._load(name)
+
+    def _next(self) -> str | None:
+        """The next table to load, once the reader took the last one (``None``: no more)."""
+        with self._cond:
+            if not self._cond.wait_for(lambda: not self._ready, timeout=UNTAKEN_S):
+                self._ready.clear()  # the reader went another way: free the memory
+                self._queue.clear()
+            if not self._queue:
+                return None
+            self._loading = self._queue.popleft()
+            return self._loading
+
+    def _load(self, name: str) -> None:
+        # No reference outlives the call: the reader alone holds the handle once it took it.
+        try:
+            dt: DeltaTable | None = open_delta(name, self._root / name)
+        except StorageError:
+            dt = None  # the reader loads it again and reports what is wrong
+        with self._cond:
+            self._loading = None
+            if dt is not None:
+                self._ready[name] = dt
+            self._cond.notify_all()
