@@ -646,6 +646,10 @@ def test_pruning_removes_what_no_longer_serves(silver: Path, cache: StatsCache) 
     (folder / "lone-0123456789abcdef-v1.findings.json").write_text("{}")
     (folder / "notes.txt").write_text("not the cache's")
     (folder / "lone-0123456789abcdef-v1.stats.json").write_text("{}")
+    (folder / "lone-0123456789abcdef-v1.statuses.json").write_text("{}")
+    # A table's statuses go with its file (only the manifest's are written; the rule is one).
+    scratch_statuses = scratch_file.name.replace(".parquet", ".statuses.json")
+    (folder / scratch_statuses).write_text("{}")
     removed = {p.name for p in cache.prune()}
     assert removed == {
         scratch_file.name,
@@ -656,6 +660,8 @@ def test_pruning_removes_what_no_longer_serves(silver: Path, cache: StatsCache) 
         "bad-0123456789abcdef-v1.parquet",
         "lone-0123456789abcdef-v1.findings.json",
         "lone-0123456789abcdef-v1.stats.json",
+        "lone-0123456789abcdef-v1.statuses.json",
+        scratch_statuses,
     }
     assert cache_files(cache) == sorted(
         [
