@@ -6,9 +6,10 @@ the first paint and polars' import (delta-rs loads without holding the interpret
 ``HeadStart`` begins those loads at once in one background thread, in the catalog's order and
 one at a time: the next table is loaded only once the reader took the previous one
 (``LakeReader`` asks ``take`` where it would open a table with its files), so at most one load
-runs ahead of the table the reader is working on. The reader opens a table itself when the head start has nothing for it: a
-table asked for before its turn (then never loaded ahead), one whose load failed (the reader's
-own load reports why), or one whose handle it never took within ``UNTAKEN_S``.
+runs ahead of the table the reader is working on. The reader opens a table itself when the
+head start has nothing for it: a table asked for before its turn (then never loaded ahead),
+one whose load failed (the reader's own load reports why), or one whose handle it never took
+within ``UNTAKEN_S``.
 """
 
 from __future__ import annotations

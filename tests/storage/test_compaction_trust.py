@@ -98,7 +98,7 @@ def test_a_foreign_optimizer_racing_our_compaction_loses_and_doubles_nothing(
         args=(str(table), part[0], part[1].isoformat(), 400, 30.0, ready, stop, results),
     )
     proc.start()
-    ours = conflicts = rounds = 0
+    ours = idle = conflicts = rounds = 0
     try:
         assert ready.wait(60), "the optimizer process never started"
         deadline = time.monotonic() + 12
@@ -109,12 +109,17 @@ def test_a_foreign_optimizer_racing_our_compaction_loses_and_doubles_nothing(
                 append(5)
             rounds += 1
             try:
-                store.compact_partitions(
+                report = store.compact_partitions(
                     "trades", exchange=part[0], trading_date=part[1], lock_timeout_s=30
                 )
-                ours += 1
             except ConflictError:
                 conflicts += 1
+                continue
+            # The other optimizer may have left the partition one file before ours planned.
+            if report.files_before > 1:
+                ours += 1
+            else:
+                idle += 1
     finally:
         stop.set()
         proc.join(60)
@@ -129,9 +134,10 @@ def test_a_foreign_optimizer_racing_our_compaction_loses_and_doubles_nothing(
     assert not back.select("file_id", "file_seq").is_duplicated().any()
     assert sorted(back.get_column("file_seq").to_list()) == list(range(appended))
     assert errors(root) == []
-    # Both optimizers ran: the other one committed, ours committed or lost each round.
+    # Both optimizers ran: the other one committed; ours committed, lost, or (the other one
+    # having compacted first) had nothing to do, each round.
     assert foreign >= 1
-    assert ours + conflicts == rounds >= 1
+    assert ours + idle + conflicts == rounds >= 1
     history = [h for h in DeltaTable(str(table)).history() if h["operation"] == "OPTIMIZE"]
     assert sum(1 for h in history if RUN_KEY in h) == ours, "every compaction of ours committed"
 
