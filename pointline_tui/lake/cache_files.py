@@ -163,7 +163,10 @@ def _obsolete(
         return now - modified > _STALE_S
     for suffix in _COMPANION_SUFFIXES:
         if name.endswith(suffix):
-            return name.removesuffix(suffix) + ".parquet" not in names
+            # Without its table's file: that table is gone, or its file is still to be written
+            # (by another thread or process, after this one): only an old one serves no one.
+            alone = name.removesuffix(suffix) + ".parquet" not in names
+            return alone and now - modified > _STALE_S
     match = _CACHE_FILE.search(name)
     if match is None:
         return False  # not a cache file

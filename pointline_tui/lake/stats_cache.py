@@ -379,8 +379,9 @@ class StatsCache:
         """Remove the cache files that no longer serve; returns those removed.
 
         Gone: a file whose table's folder no longer holds a ``_delta_log``, a damaged one, one
-        of an older format, findings without their table's file, temporaries older than an
-        hour; then, while the rest exceeds ``max_bytes``, the least recently used.
+        of an older format, companions (findings, statistics, statuses) without their table's
+        file and temporaries, both older than an hour; then, while the rest exceeds
+        ``max_bytes``, the least recently used.
         """
         return prune_folder(self._folder, _table_of, fmt=FORMAT, max_bytes=max_bytes)
 

@@ -158,7 +158,7 @@ class LakeTree(Tree[LakeNode]):
             self._hot_tables.discard(table)
         node = self._table_node(table)
         if node is not None and node.data is not None and node.data.entry is not None:
-            node.set_label(self._label(node.data.entry))  # and drop the loading mark
+            node.set_label(self._label(node.data.entry))
 
     def show_health(self, table: str, findings: tuple[Finding, ...]) -> None:
         """Mark ``table`` with its error and warning counts from ``check``."""

@@ -647,6 +647,12 @@ def test_pruning_removes_what_no_longer_serves(silver: Path, cache: StatsCache) 
     (folder / "notes.txt").write_text("not the cache's")
     (folder / "lone-0123456789abcdef-v1.stats.json").write_text("{}")
     (folder / "lone-0123456789abcdef-v1.statuses.json").write_text("{}")
+    for lone in folder.glob("lone-*"):
+        os.utime(lone, (1, 1))  # old: its table's file is not about to be written
+    # Young, it is kept: a console writes a table's findings (and the manifest's statuses)
+    # before the table's file, and a prune may run between.
+    young = folder / "young-0123456789abcdef-v1.statuses.json"
+    young.write_text("{}")
     # A table's statuses go with its file (only the manifest's are written; the rule is one).
     scratch_statuses = scratch_file.name.replace(".parquet", ".statuses.json")
     (folder / scratch_statuses).write_text("{}")
@@ -671,6 +677,7 @@ def test_pruning_removes_what_no_longer_serves(silver: Path, cache: StatsCache) 
             trades_file.name.replace(".parquet", ".stats.json"),
             "new-0123456789abcdef-v99.parquet",
             "notes.txt",
+            young.name,
         ]
     )
     assert LakeReader(silver, cache=cache).health("trades", scan_files=False) == ()
