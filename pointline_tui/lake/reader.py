@@ -6,10 +6,9 @@ import functools
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 import polars as pl
 
@@ -18,10 +17,6 @@ from pointline_tui.lake.catalog import (
     DELTA_LOG,
     LakeCatalog,
     TableEntry,
-    check_root,
-    check_table_dir,
-    damage_reason,
-    open_delta,
     table_dir,
 )
 from pointline_tui.lake.errors import DamagedTableError
@@ -32,13 +27,20 @@ from pointline_tui.lake.paging import Page
 from pointline_tui.lake.plan import CompactionPlan, PartitionKey, plan_compaction
 from pointline_tui.lake.quarantine import QuarantineView, log_snapshot
 from pointline_tui.lake.rows import partition_rows
-from pointline_tui.lake.stats_cache import StatsCache, TableFiles, advance
+from pointline_tui.lake.stats_cache import StatsCache, TableFiles
 from pointline_tui.lake.summary import TableSummary, build_summary
+from pointline_tui.lake.table_loads import (
+    FilesLoad,
+    TableLoads,
+    TableSlot,
+    follow,
+    log_listing,
+    read_errors,
+)
 from pointline_tui.lake.thresholds import HOT_MIN_SMALL_FILES, SMALL_FILE_BYTES
 from pointline_tui.storage.delta.check import check_files, check_table
-from pointline_tui.storage.delta.files import file_rows, files_frame
+from pointline_tui.storage.delta.files import file_rows
 from pointline_tui.storage.delta.layout import inside
-from pointline_tui.storage.delta.log import LogListing, list_log, log_signature
 from pointline_tui.storage.models import (
     Finding,
     StorageError,
@@ -46,55 +48,14 @@ from pointline_tui.storage.models import (
     TableNotFoundError,
 )
 from pointline_tui.storage.schemas import INGEST_MANIFEST, VALIDATION_LOG, is_event_partitioned
-from pointline_tui.text import short_error
 
 if TYPE_CHECKING:
     from deltalake import DeltaTable
 
     from pointline_tui.lake.head_start import HeadStart
 
-_READ_ERRORS = (OSError, pl.exceptions.PolarsError)
-"""What reading a table's log or files raises when something on disk is wrong (and delta-rs's
-``DeltaError``, imported only once an error needs it: a cached lake never loads delta-rs)."""
-
 _UNWALKED = frozenset({"outside_lake", "not_delta", "empty_folder"})
 """Log findings after which ``check`` walks no folder."""
-
-FilesLoad = Literal["cache", "incremental", "full"]
-"""How a table's files were last read: the cache file as it was, the cache (or the files in
-memory) plus the JSON commits made since, or delta-rs loading the whole log."""
-
-
-@dataclass(slots=True)
-class _Slot:
-    """One table's cache entry; ``lock`` guards every other field and every call on ``table``."""
-
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    files: TableFiles | None = None
-    """The active files at the version this slot holds; ``None`` until a query needs them."""
-    table: DeltaTable | None = None
-    """delta-rs's handle, without files (its own copy of the file list would double the
-    memory), at the version of ``files``: for the schema, metadata and history."""
-    loaded_by: FilesLoad | None = None
-    view: ManifestView | QuarantineView | None = None
-    view_key: object = None
-    health: dict[tuple[int, bool], tuple[Finding, ...]] = field(default_factory=dict)
-    """Findings of ``check`` by (version, files scanned); dropped on every refresh."""
-    replayed: int | None = None
-    """The version delta-rs loaded this table at since the last refresh: the commits it
-    replayed parsed then, so ``check`` need not read them (``None``: none loaded since)."""
-    unsaved: bool = False
-    """``files`` are newer than the cache file (a refresh that left the write to ``save``)."""
-
-    def clear(self) -> None:
-        self.table, self.files, self.loaded_by, self.view = None, None, None, None
-        self.health, self.replayed, self.unsaved = {}, None, False
-
-    def identity(self) -> tuple[int, str | None] | None:
-        """The version held and the table's id (``None``: nothing read yet)."""
-        if self.files is not None:
-            return self.files.version, self.files.table_id
-        return None if self.table is None else (self.table.version(), None)
 
 
 class LakeReader:
@@ -134,16 +95,17 @@ class LakeReader:
         head_start: HeadStart | None = None,
     ) -> None:
         self._root = Path(silver_root)
-        self._on_load = on_load
-        self._head_start = head_start
+        self._loads = TableLoads(self._root, cache=cache, on_load=on_load, head_start=head_start)
         if cache is not None and inside(cache.folder, self._root):
             raise ValueError(f"the cache folder {cache.folder} is inside the lake {self._root}")
         self._cache = cache
-        self._slots: dict[str, _Slot] = {}
+        self._slots: dict[str, TableSlot] = {}
         self._slots_lock = threading.Lock()
-        self._opened_lock = threading.Lock()
-        self.tables_opened = 0
+
+    @property
+    def tables_opened(self) -> int:
         """How many times this reader had delta-rs load a log (with or without files)."""
+        return self._loads.tables_opened
 
     @property
     def silver_root(self) -> Path:
@@ -187,8 +149,8 @@ class LakeReader:
             DamagedTableError: its Delta log fails to load.
         """
         with self._locked(name) as slot:
-            dt = self._handle(name, slot)  # first: it may read the files again
-            files = self._files(name, slot)
+            dt = self._loads.handle(name, slot)  # first: it may read the files again
+            files = self._loads.files(name, slot)
             return build_summary(name, dt, files.files, files.stats)
 
     def partitioned(self, name: str) -> bool:
@@ -198,7 +160,7 @@ class LakeReader:
             UnknownTableError, TableNotFoundError, DamagedTableError: as ``summary``.
         """
         with self._locked(name) as slot:
-            return is_event_partitioned(self._files(name, slot).partition_columns)
+            return is_event_partitioned(self._loads.files(name, slot).partition_columns)
 
     def active_files(self, name: str) -> pl.DataFrame:
         """The current version's files (``storage.delta.files.FILES_SCHEMA``), from the log.
@@ -207,7 +169,7 @@ class LakeReader:
             UnknownTableError, TableNotFoundError, DamagedTableError: as ``summary``.
         """
         with self._locked(name) as slot:
-            return self._files(name, slot).files
+            return self._loads.files(name, slot).files
 
     def partition_stats(
         self,
@@ -223,7 +185,7 @@ class LakeReader:
             UnknownTableError, TableNotFoundError, DamagedTableError: as ``summary``.
         """
         with self._locked(name) as slot:
-            files = self._files(name, slot)
+            files = self._loads.files(name, slot)
         if (small_file_bytes, hot_min_small_files) == (SMALL_FILE_BYTES, HOT_MIN_SMALL_FILES):
             return files.stats
         return parts.partition_stats(
@@ -257,8 +219,8 @@ class LakeReader:
             StorageOperationError: a data file cannot be read.
         """
         with self._locked(name) as slot:
-            files = self._files(name, slot)
-        with _read_errors(name):  # outside the lock: the table's other queries need not wait
+            files = self._loads.files(name, slot)
+        with read_errors(name):  # outside the lock: the table's other queries need not wait
             return partition_rows(files, exchange, trading_date, offset=offset, limit=limit)
 
     def plan_compaction(
@@ -305,14 +267,14 @@ class LakeReader:
                 version = kept.version  # delta-rs loaded this log just now: no handle proves it
             else:
                 try:
-                    dt = self._handle(name, slot)
+                    dt = self._loads.handle(name, slot)
                 except (DamagedTableError, TableNotFoundError):
                     return check_table(self._root, name, scan_files=False)
                 version = dt.version()
             key = (version, False)
             if key not in slot.health:
-                listing = _listing(path)  # before: a commit may come
-                with _read_errors(name):
+                listing = log_listing(path)  # before: a commit may come
+                with read_errors(name):
                     slot.health[key] = check_table(
                         self._root,
                         path.name,
@@ -335,7 +297,7 @@ class LakeReader:
         slot = self._slot(name)
         with slot.lock:
             try:
-                kept = self._files(name, slot)
+                kept = self._loads.files(name, slot)
             except (DamagedTableError, TableNotFoundError, StorageOperationError):
                 return check_table(self._root, name)
             key = (kept.version, True)
@@ -344,7 +306,7 @@ class LakeReader:
         if any(f.kind in _UNWALKED for f in log):
             found = log  # the table folder or its log leads out of the lake: nothing is walked
         else:
-            with _read_errors(name):
+            with read_errors(name):
                 found = check_files(
                     self._root,
                     name,
@@ -358,7 +320,7 @@ class LakeReader:
                 slot.health[key] = found
         return found
 
-    def _cached_findings(self, name: str, slot: _Slot) -> tuple[Finding, ...] | None:
+    def _cached_findings(self, name: str, slot: TableSlot) -> tuple[Finding, ...] | None:
         """The log's findings at the kept files' version, from memory or the cache file.
 
         ``None`` when neither has them (or the table does not read): delta-rs is asked then.
@@ -367,12 +329,12 @@ class LakeReader:
         if self._cache is None:
             return None
         try:
-            files = self._files(name, slot)
+            files = self._loads.files(name, slot)
         except StorageError:
             return None
         key = (files.version, False)
         if key not in slot.health:
-            listing = _listing(table_dir(self._root, name))
+            listing = log_listing(table_dir(self._root, name))
             found = None if listing is None else self._cache.load_findings(files, listing)
             fresh = slot.loaded_by == "full" and slot.replayed == files.version
             if found is None and listing is not None and (slot.loaded_by == "incremental" or fresh):
@@ -395,7 +357,7 @@ class LakeReader:
             UnknownTableError, TableNotFoundError, DamagedTableError: as ``summary``.
         """
         with self._locked(name) as slot:
-            return history_entries(self._handle(name, slot), limit)
+            return history_entries(self._loads.handle(name, slot), limit)
 
     # -- control tables -----------------------------------------------------------------------
 
@@ -414,7 +376,7 @@ class LakeReader:
                 dt = (
                     None
                     if key is None
-                    else self._open(name, table_dir(self._root, name), version=key)
+                    else self._loads.open(name, table_dir(self._root, name), version=key)
                 )
                 slot.view, slot.view_key = ManifestView(read_manifest(dt), version=key), key
             assert isinstance(slot.view, ManifestView)
@@ -436,8 +398,8 @@ class LakeReader:
                 if files is None:
                     snapshot = log_snapshot(None, path, None)
                 else:
-                    dt = self._handle(name, slot)  # first: it may read the files again
-                    snapshot = log_snapshot(dt, path, self._files(name, slot).files)
+                    dt = self._loads.handle(name, slot)  # first: it may read the files again
+                    snapshot = log_snapshot(dt, path, self._loads.files(name, slot).files)
                 slot.view, slot.view_key = QuarantineView(snapshot, manifest.sources()), key
             assert isinstance(slot.view, QuarantineView)
             return slot.view
@@ -523,15 +485,15 @@ class LakeReader:
                     if not (table_dir(self._root, table) / DELTA_LOG).is_dir():
                         raise FileNotFoundError(f"no {DELTA_LOG}")
                     if slot.files is not None:
-                        self._read_files(table, slot, target=None, save=save)
+                        self._loads.read_files(table, slot, target=None, save=save)
                     if slot.table is not None:
-                        _follow(slot.table, None if slot.files is None else slot.files.version)
+                        follow(slot.table, None if slot.files is None else slot.files.version)
                 except Exception as err:  # delta-rs raises several unrelated types
                     slot.clear()
                     if name is not None:
                         if isinstance(err, DamagedTableError | TableNotFoundError):
                             raise
-                        raise self._open_error(table, err) from err
+                        raise self._loads.open_error(table, err) from err
                     continue
                 if slot.identity() != before:
                     changed.append(table)
@@ -549,173 +511,32 @@ class LakeReader:
             if files is not None:  # immutable: written while the table's queries go on
                 self._cache.store(files)
 
-    def _slot(self, name: str) -> _Slot:
+    def _slot(self, name: str) -> TableSlot:
         with self._slots_lock:
-            return self._slots.setdefault(name, _Slot())
-
-    def _open(
-        self, name: str, path: Path, *, version: int | None = None, without_files: bool = False
-    ) -> DeltaTable:
-        """Open table ``name`` with delta-rs (counted in ``tables_opened``)."""
-        with self._opened_lock:
-            self.tables_opened += 1
-        if self._head_start is not None and not without_files:
-            early = self._head_start.take(name)
-            if early is not None and version in (None, early.version()):
-                return early
-        return open_delta(name, path, version=version, without_files=without_files)
-
-    def _files(self, name: str, slot: _Slot, *, save: bool = True) -> TableFiles:
-        """The kept files (reading them first); the caller holds ``slot.lock``."""
-        if slot.files is None:
-            target = None if slot.table is None else slot.table.version()
-            self._read_files(name, slot, target=target, save=save)
-        assert slot.files is not None
-        return slot.files
-
-    def _handle(self, name: str, slot: _Slot) -> DeltaTable:
-        """The kept delta-rs handle, at the kept files' version; the caller holds ``slot.lock``."""
-        if slot.table is None:
-            check_root(self._root)
-            path = table_dir(self._root, name)
-            kept = slot.files
-            try:
-                version = None if kept is None else kept.version
-                dt = self._open(name, path, version=version, without_files=True)
-                if kept is not None and str(dt.metadata().id) != kept.table_id:
-                    raise DamagedTableError(name, "another table now")
-            except DamagedTableError:
-                if kept is None:
-                    raise
-                # The log changed under the kept files (a table written again): read both anew.
-                slot.clear()
-                version = self._files(name, slot).version
-                dt = self._open(name, path, version=version, without_files=True)
-            slot.table, slot.replayed = dt, dt.version()
-        return slot.table
-
-    def _read_files(self, name: str, slot: _Slot, *, target: int | None, save: bool = True) -> None:
-        """Bring ``slot.files`` to version ``target`` (default: the newest).
-
-        From the files in memory, else the cache's, plus the JSON commits made since when
-        ``advance`` can; else with delta-rs. The caller holds ``slot.lock``.
-        """
-        check_root(self._root)
-        path = table_dir(self._root, name)
-        check_table_dir(name, path)
-        log_dir = path / DELTA_LOG
-        listing = _listing(path)  # None: delta-rs reports it
-        base, how = slot.files, slot.loaded_by
-        if base is None and self._cache is not None:
-            base, how = self._cache.load(path.resolve()), "cache"
-        files = (
-            None
-            if base is None or listing is None
-            else advance(base, log_dir, listing, target=target)
-        )
-        if files is None:
-            files, how = self._full_load(name, path, listing, target), "full"
-            slot.replayed = files.version
-        elif files is not base:
-            how = "incremental"
-        changed = files is not base
-        if self._cache is not None and files.signature:
-            if changed and save:
-                self._cache.store(files)
-            elif how == "cache":  # the statistics file beside may be gone or damaged
-                self._cache.keep_stats(files)
-        rejected = how == "full" and base is not None  # maybe another table's log now
-        if slot.table is not None and (rejected or slot.table.version() > files.version):
-            slot.table = None  # reopened at the files' version when needed
-        slot.files, slot.loaded_by = files, how
-        if changed:  # else a write still due stays due
-            slot.unsaved = not save and bool(files.signature)
-
-    def _full_load(
-        self, name: str, path: Path, listing: LogListing | None, target: int | None
-    ) -> TableFiles:
-        """The files of version ``target`` (default: the newest) as delta-rs reads them."""
-        dt = self._open(name, path, version=target)
-        with _read_errors(name):
-            files, version, metadata = files_frame(dt), dt.version(), dt.metadata()
-        if self._on_load is not None:
-            self._on_load(name, dt, files)
-        del dt  # its own copy of the file list: keep only ours
-        log_dir = path / DELTA_LOG
-        if listing is None or version not in listing.commits:
-            listing = _listing(path)
-        signature = None if listing is None else log_signature(log_dir, listing, version)
-        return TableFiles(
-            path=path.resolve(),
-            version=version,
-            signature=signature or "",  # never matches: a version read again next time
-            table_id=str(metadata.id),
-            partition_columns=tuple(metadata.partition_columns),
-            files=files,
-            stats=parts.partition_stats(files),
-        )
+            return self._slots.setdefault(name, TableSlot())
 
     def _open_for_catalog(self, name: str, path: Path, *, save: bool = True) -> None:
         slot = self._slot(name)
         # A log that loads with files that do not: the table's own queries say so.
         with slot.lock, suppress(StorageOperationError):
-            self._files(name, slot, save=save)
+            self._loads.files(name, slot, save=save)
 
     @contextmanager
-    def _locked(self, name: str) -> Iterator[_Slot]:
+    def _locked(self, name: str) -> Iterator[TableSlot]:
         """Hold table ``name``'s lock; read errors inside become storage errors."""
         table_dir(self._root, name)  # refuse bad names before keeping anything
         slot = self._slot(name)
-        with slot.lock, _read_errors(name):
+        with slot.lock, read_errors(name):
             yield slot
 
     @contextmanager
-    def _optional(self, name: str) -> Iterator[tuple[TableFiles | None, _Slot]]:
+    def _optional(self, name: str) -> Iterator[tuple[TableFiles | None, TableSlot]]:
         """Like ``_locked`` for a control table, with its files (``None``: the lake has none)."""
         slot = self._slot(name)
         with slot.lock:
             try:
-                files: TableFiles | None = self._files(name, slot)
+                files: TableFiles | None = self._loads.files(name, slot)
             except TableNotFoundError:
                 files = None
-            with _read_errors(name):
+            with read_errors(name):
                 yield files, slot
-
-    def _open_error(self, name: str, err: Exception) -> StorageError:
-        path = table_dir(self._root, name)
-        if not (path / DELTA_LOG).exists():
-            return TableNotFoundError(f"table {name!r} is no longer a Delta table at {path}")
-        return DamagedTableError(name, damage_reason(name, path, err))
-
-
-def _listing(table: Path) -> LogListing | None:
-    """The listing of ``table``'s log (``None``: it cannot be listed)."""
-    try:
-        return list_log(table / DELTA_LOG)
-    except OSError:
-        return None
-
-
-def _follow(dt: DeltaTable, version: int | None) -> None:
-    """Bring the handle ``dt`` to ``version`` (``None``: the newest), reading new commits."""
-    if version is None or dt.version() < version:
-        dt.update_incremental()
-    if version is not None and dt.version() != version:
-        dt.load_as_version(version)  # a commit came after the files were read
-
-
-@contextmanager
-def _read_errors(name: str) -> Iterator[None]:
-    """Errors reading table ``name``'s log or files become storage errors naming it."""
-    try:
-        yield
-    except StorageError:
-        raise
-    except _READ_ERRORS as err:
-        raise StorageOperationError(f"{name}: {short_error(err)}") from err
-    except Exception as err:
-        from deltalake.exceptions import DeltaError
-
-        if not isinstance(err, DeltaError):
-            raise
-        raise StorageOperationError(f"{name}: {short_error(err)}") from err

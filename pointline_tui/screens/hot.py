@@ -30,7 +30,7 @@ from pointline_tui.widgets.frame_table import Column, FrameTable
 from pointline_tui.widgets.lake_tree import HOT_MARK
 
 if TYPE_CHECKING:
-    from pointline_tui.lake.reader import FilesLoad
+    from pointline_tui.lake.table_loads import FilesLoad
 
 # Figures in at most four characters, so that every column shows at 80 columns.
 HOT_COLUMNS = [
