@@ -170,10 +170,15 @@ class HealthScreen(Screen[None]):
         navigator(self).show_table(event.row["table"])
 
     def _table(self) -> str | None:
-        """The table under the cursor of the focused list (else of the tables list)."""
+        """The table under the cursor of the focused list, else of the tables list.
+
+        The tables list answers when no list has the focus, and when the findings list is empty.
+        """
         focused = self.focused
         lists = [w for w in self.query(FrameTable) if w is focused]
-        row = (lists[0] if lists else self.query_one("#health-tables", FrameTable)).current_row()
+        row = lists[0].current_row() if lists else None
+        if row is None:
+            row = self.query_one("#health-tables", FrameTable).current_row()
         if row is None:
             self.notify("No table selected", severity="warning")
             return None

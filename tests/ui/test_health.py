@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import polars as pl
+import pytest
 from deltalake import DeltaTable
 from textual.widgets import Input, Static
 
@@ -18,9 +20,19 @@ from pointline_tui.screens.lake import LakeScreen
 from pointline_tui.screens.log_maintenance import LogMaintenanceScreen
 from pointline_tui.widgets.frame_table import FrameTable
 from tests.frames import partition_checksums
+from tests.lake.conftest import write_trades
 from tests.pilot import run_command, settle
 
 SIZE = (80, 24)
+
+
+@pytest.fixture
+def silver_of_one_table(tmp_path: Path) -> Path:
+    """A lake that ``check`` finds nothing in: one trades partition of two files."""
+    root = tmp_path / "silver"
+    root.mkdir()
+    write_trades(root, {("okx", date(2024, 5, 1)): 2})
+    return root
 
 
 def text_of(screen: object, selector: str) -> str:
@@ -162,3 +174,19 @@ def test_help_lists_the_keys() -> None:
     ]
     keys = {key for key, _ in sections["Lake health (L)"]}
     assert {"k / x", "c / v", "enter", "r"} <= keys
+
+
+async def test_with_no_finding_the_keys_act_on_the_tables_list(silver_of_one_table: Path) -> None:
+    app = build_app(silver_of_one_table)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_health(pilot)
+        assert screen.health is not None
+        assert screen.health.findings == ()
+        findings = screen.query_one("#health-findings", FrameTable)
+        findings.focus()  # an empty list: the table is the tables list's
+        await pilot.pause()
+        await pilot.press("k")
+        await settle(pilot)
+        plan = pilot.app.screen
+        assert isinstance(plan, LogMaintenanceScreen)
+        assert plan.table == "trades"
