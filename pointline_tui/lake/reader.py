@@ -436,7 +436,9 @@ class LakeReader:
         """The manifest's files per status, also kept in the cache for the next first screen."""
         view = self.manifest()
         statuses = tuple((str(s), int(n)) for s, n in view.status_counts().iter_rows())
-        kept = self._slot(INGEST_MANIFEST.name).files
+        slot = self._slot(INGEST_MANIFEST.name)
+        with slot.lock:  # the lock guards every field of a slot
+            kept = slot.files
         if self._cache is not None and kept is not None and kept.version == view.version:
             self._cache.store_statuses(kept, statuses)
         return statuses
